@@ -1,0 +1,57 @@
+# One entry point for students, instructors and CI. Every target builds the
+# environment first when it is missing (a fresh clone needs nothing else).
+
+PYTHON     ?= python3
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+READY      := $(VENV)/.ready
+SUBMISSION ?= solutions
+OUT        ?= grading-output
+JOBS       ?= 1
+
+# Offline labs and CI keep pre-downloaded data in a folder: `make test DATA=/path`.
+# In the course's lab layout the folder sits beside the checkout; without one the
+# course downloads (and verifies) the official files.
+DATA ?= $(firstword $(wildcard ../shared/data))
+ifneq ($(strip $(DATA)),)
+export AECOURSE_DATA_DIR := $(abspath $(DATA))
+endif
+
+.PHONY: help venv grade test lessons bench gradescope classifier clean
+
+help:
+	@echo "make grade [SUBMISSION=path] [JOBS=n]  grade notebooks (default: the reference solutions)"
+	@echo "make test                              unit tests, grader tests, nbval over the solutions"
+	@echo "make lessons                           regenerate lessons/ from solutions/"
+	@echo "make bench                             speed and memory benchmarks"
+	@echo "make gradescope                        build dist/gradescope-autograder.zip"
+
+$(READY): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(READY)
+
+grade: $(READY)
+	COURSE_MODE=fast $(PY) -m autograder grade "$(SUBMISSION)" --out "$(OUT)" --jobs $(JOBS)
+
+test: $(READY)
+	COURSE_MODE=fast $(PY) -m pytest tests --nbval-lax solutions -p no:cacheprovider
+
+lessons: $(READY)
+	$(PY) -m autograder.assign
+
+bench: $(READY)
+	$(PY) -m benchmarks
+
+gradescope: $(READY)
+	$(PY) -m autograder.gradescope --out dist/gradescope-autograder.zip
+
+classifier: $(READY)
+	$(PY) -m aecourse.classifier --train
+
+clean:
+	rm -rf $(VENV) $(OUT) dist

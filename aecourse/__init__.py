@@ -1,0 +1,1 @@
+"""Generating images with autoencoders: the course helper library."""
