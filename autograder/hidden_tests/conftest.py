@@ -1,0 +1,2 @@
+# The fixtures every hidden test may ask for.
+from autograder.testing import reference, student  # noqa: F401

@@ -1,0 +1,41 @@
+"""The pip path (requirements.txt) and the conda path (environment.yml) install the same pins."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PIN = re.compile(r"^\s*-?\s*([A-Za-z0-9_.\-]+)==([^\s#]+)")
+
+
+def pins(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        match = PIN.match(line)
+        if match:
+            found[match.group(1).lower()] = match.group(2)
+    return found
+
+
+def test_requirements_and_environment_yml_pin_the_same_versions():
+    pip_pins = pins(REPO / "requirements.txt")
+    conda_pins = pins(REPO / "environment.yml")
+    assert pip_pins, "requirements.txt has no pins"
+    assert pip_pins == conda_pins
+
+
+@pytest.mark.parametrize("package", ["tensorflow", "numpy", "pillow", "jupyter", "nbval", "pytest"])
+def test_the_design_cards_packages_are_pinned(package):
+    assert package in pins(REPO / "requirements.txt")
+
+
+def test_environment_yml_uses_python_311():
+    assert re.search(r"^\s*-\s*python=3\.11\s*$", (REPO / "environment.yml").read_text(), re.M)
+
+
+def test_installed_versions_match_the_pins():
+    from importlib.metadata import version
+
+    for package, pinned in pins(REPO / "requirements.txt").items():
+        assert version(package) == pinned, f"{package}: installed {version(package)}, pinned {pinned}"

@@ -1,0 +1,107 @@
+"""Student notebooks are generated from the masters, and nothing of a solution leaks."""
+
+import ast
+import re
+
+import nbformat
+import pytest
+
+from autograder.assign import rendered_lessons, stub_message, strip_solutions, student_version
+from autograder.notebooks import BEGIN, END, REPO, exercise_cells, lessons, read_notebook, setup_cells
+
+LESSONS = REPO / "lessons"
+MASTERS = lessons()
+
+
+def test_there_are_six_lessons():
+    assert [l.name[:2] for l in MASTERS] == ["01", "02", "03", "04", "05", "06"]
+
+
+def test_committed_lessons_are_what_make_lessons_generates():
+    for path, text in rendered_lessons().items():
+        assert path.exists(), f"{path.name} is missing: run `make lessons`"
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} differs from its master: run `make lessons`"
+    generated = {p.name for p in rendered_lessons()}
+    extra = {p.name for p in LESSONS.glob("*.ipynb")} - generated
+    assert not extra, f"lesson notebooks without a master: {extra}"
+
+
+def test_strip_solutions_keeps_the_docstring_and_indents_the_stub():
+    source = "# Exercise: double\ndef double(x):\n    \"\"\"Twice x.\"\"\"\n    ### BEGIN SOLUTION\n    y = 2 * x\n    return y\n    ### END SOLUTION\n"
+    assert strip_solutions(source, "double") == (
+        "# Exercise: double\ndef double(x):\n    \"\"\"Twice x.\"\"\"\n"
+        f"    raise NotImplementedError({stub_message('double')!r})")
+
+
+def test_an_unclosed_solution_block_is_refused():
+    with pytest.raises(Exception, match="never closed"):
+        strip_solutions("# Exercise: x\n### BEGIN SOLUTION\nx = 1\n", "x")
+
+
+@pytest.mark.parametrize("lesson", MASTERS, ids=lambda l: l.name)
+def test_master_structure(lesson):
+    nb = read_notebook(lesson.master)
+    assert setup_cells(nb), "the master needs a cell tagged `setup`"
+    exercises = exercise_cells(nb)
+    assert exercises, "the master has no exercise cells"
+    for name, source in exercises.items():
+        assert BEGIN in source and END in source, f"{name}: no solution block"
+        assert f'check("{name}")' in "".join(c.source for c in nb.cells), f"{name}: no check(\"{name}\") cell"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, "masters are committed without outputs"
+
+
+@pytest.mark.parametrize("lesson", MASTERS, ids=lambda l: l.name)
+def test_student_notebook_is_valid_and_holds_no_solution(lesson):
+    master = read_notebook(lesson.master)
+    student = read_notebook(LESSONS / lesson.master.name)
+    nbformat.validate(student)
+    student_text = "\n".join(c.source for c in student.cells)
+    assert BEGIN not in student_text and END not in student_text
+    for name, source in exercise_cells(master).items():
+        solution_lines = [line.strip() for block in re.findall(
+            rf"{re.escape(BEGIN)}\n(.*?)\n\s*{re.escape(END)}", source, re.S) for line in block.splitlines()]
+        stub = exercise_cells(student)[name]
+        for line in solution_lines:
+            # Short lines such as `return z` may also stand in a docstring; anything longer is solution code.
+            if len(line) > 12 and not line.startswith("#"):
+                assert line not in stub, f"{name}: solution line leaked into the lesson: {line!r}"
+        ast.parse(stub)  # the stub is valid Python
+        assert "NotImplementedError" in stub
+
+
+def fill_stubs(stub_source: str, master_source: str) -> str:
+    """Put the master's solution blocks back where the stubs stand, one by one."""
+    blocks = re.findall(rf"^[ \t]*{re.escape(BEGIN)}\n.*?^[ \t]*{re.escape(END)}$", master_source, re.S | re.M)
+    lines, filled = stub_source.splitlines(), []
+    for line in lines:
+        if line.strip().startswith("raise NotImplementedError(") and blocks:
+            filled.append(blocks.pop(0))
+        else:
+            filled.append(line)
+    assert not blocks, "more solution blocks than stubs"
+    return "\n".join(filled)
+
+
+@pytest.mark.parametrize("lesson", MASTERS, ids=lambda l: l.name)
+def test_filling_the_stubs_with_the_reference_bodies_gives_back_the_master(lesson):
+    """Filled with the reference bodies, each lesson is its master, cell for cell.
+
+    Together with nbval executing every master, this shows a filled-in lesson runs to the end.
+    """
+    master = read_notebook(lesson.master)
+    student = read_notebook(LESSONS / lesson.master.name)
+    assert len(student.cells) == len(master.cells)
+    for s_cell, m_cell in zip(student.cells, master.cells):
+        assert s_cell.cell_type == m_cell.cell_type
+        source = s_cell.source
+        if "NotImplementedError(" in source and BEGIN in m_cell.source:
+            source = fill_stubs(source, m_cell.source)
+        assert source == m_cell.source
+        assert s_cell.metadata.get("tags", []) == m_cell.metadata.get("tags", [])
+
+
+def test_student_version_is_deterministic():
+    master = read_notebook(MASTERS[0].master)
+    assert nbformat.writes(student_version(master)) == nbformat.writes(student_version(master))
