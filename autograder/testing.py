@@ -27,9 +27,12 @@ import pytest
 from autograder.notebooks import Lesson, build_namespace, exercise_cells, lesson_named, read_notebook
 from public_tests.framework import Namespace
 
-HIDDEN_TESTS = Path(__file__).resolve().parent / "hidden_tests"
-THRESHOLDS = Path(__file__).resolve().parent / "thresholds.json"
+# AUTOGRADER_HIDDEN_TESTS / AUTOGRADER_THRESHOLDS point the grader elsewhere
+# (the project's tests grade small fake lessons this way).
+HIDDEN_TESTS = Path(os.environ.get("AUTOGRADER_HIDDEN_TESTS") or Path(__file__).resolve().parent / "hidden_tests")
+THRESHOLDS = Path(os.environ.get("AUTOGRADER_THRESHOLDS") or Path(__file__).resolve().parent / "thresholds.json")
 SUBMISSION_ENV = "AUTOGRADER_SUBMISSION"
+SEED_ENV = "AUTOGRADER_SEED"
 
 _namespaces: dict[tuple[str, str | None, str | None], dict] = {}
 
@@ -78,3 +81,33 @@ def thresholds(lesson: str | None = None) -> dict:
     """Pass marks measured over several seeds of the reference (``python -m autograder.calibrate``)."""
     data = json.loads(THRESHOLDS.read_text()) if THRESHOLDS.exists() else {}
     return data.get(lesson, {}) if lesson else data
+
+
+def threshold(lesson: str, exercise: str, metric: str) -> float:
+    """The pass mark of one calibrated metric, e.g. ``threshold("04_vae", "vae", "test_loss")``.
+
+    Whether a value must be above or below it is the metric's direction, stored
+    beside it (``thresholds(lesson)[exercise][metric]["direction"]``: ``"max"``
+    means higher is better, so pass when ``value >= threshold``; ``"min"`` the
+    opposite). Missing entries fail loudly: a silently skipped check would
+    hand out points.
+    """
+    entry = thresholds(lesson).get(exercise, {}).get(metric)
+    if not isinstance(entry, dict) or "threshold" not in entry:
+        raise LookupError(f"no calibrated threshold for {lesson}/{exercise}/{metric} in {THRESHOLDS}: "
+                          "run `python -m autograder.calibrate`")
+    return float(entry["threshold"])
+
+
+def meets_threshold(lesson: str, exercise: str, metric: str, value: float) -> bool:
+    """``value`` is on the passing side of the pass mark (per the metric's direction)."""
+    entry = thresholds(lesson)[exercise][metric]
+    mark = threshold(lesson, exercise, metric)
+    return value >= mark if entry["direction"] == "max" else value <= mark
+
+
+def grading_seed() -> int:
+    """The grader's ``--seed`` (0 by default). A training-based check that seeds
+    its training with it lets ``python -m autograder.calibrate --verify`` show
+    that the reference passes under every calibrated seed."""
+    return int(os.environ.get(SEED_ENV, "0"))

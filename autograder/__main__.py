@@ -1,0 +1,125 @@
+"""Command line: ``python -m autograder grade PATH --out DIR --jobs N``.
+
+PATH is one notebook, a folder of one student's lesson notebooks (such as
+``solutions/`` or ``lessons/``), or a folder of students (one subfolder or
+notebook each). Writes to DIR:
+
+* ``summary.txt``: what is printed, per student and per exercise;
+* ``grades.csv``: one row per student, a column per exercise, total, max, percent;
+* ``results/<student>/results.json``: Gradescope's format;
+* ``logs/<student>/<lesson>.<exercise>.log``: what each exercise's process printed.
+
+Exit status 0 whatever the students scored; 2 when the grader cannot run
+(no such path, broken hidden tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from autograder.discover import DiscoveryError, discover, from_manifest
+from autograder.grading import GraderError, check_plan, collect_plan, grade, safe_name
+from autograder.notebooks import lessons
+from autograder.report import class_summary, results_json_path, student_summary, write_csv, write_results_json
+from autograder.runner import Limits, Runner, default_memory_mb
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m autograder", description="Grade course notebooks.")
+    commands = main.add_subparsers(dest="command", required=True)
+    g = commands.add_parser("grade", help="grade one submission or a folder of submissions")
+    g.add_argument("path", nargs="?", help="a notebook, a student's folder, or a folder of students")
+    g.add_argument("--manifest", type=Path, metavar="FILE",
+                   help="instead of PATH: a JSON list of {name, notebooks, lessons?, exercises?}")
+    g.add_argument("--out", default="grading-output", help="folder for the reports (default: grading-output)")
+    g.add_argument("--jobs", type=int, default=1, help="exercises graded at once (default 1)")
+    g.add_argument("--timeout-per-exercise", type=float, default=Limits.timeout, metavar="S",
+                   help=f"seconds per exercise (default {Limits.timeout:g})")
+    g.add_argument("--memory-mb", type=int, metavar="M",
+                   help="resident memory per exercise in MB (default 4096, less on a small machine)")
+    g.add_argument("--seed", type=int, default=0, help="seed set before each exercise (default 0)")
+    g.add_argument("--lessons", nargs="+", metavar="LESSON", help="grade only these lessons (e.g. 04_vae)")
+    g.add_argument("--exercise", action="append", metavar="NAME", help="grade only this exercise (repeatable)")
+    g.add_argument("--single", action="store_true", help="PATH is one student's folder, whatever it holds")
+    g.add_argument("--gradescope-results", type=Path, metavar="FILE",
+                   help="also write the (single) student's results.json here")
+    g.add_argument("--spawn", action="store_true",
+                   help="start a fresh interpreter per exercise instead of forking (slower)")
+    return main
+
+
+def run_grade(args) -> int:
+    started = time.monotonic()
+    out = Path(args.out)
+    jobs = max(1, args.jobs)
+    limits = Limits(timeout=args.timeout_per_exercise, memory_mb=args.memory_mb or default_memory_mb(jobs), jobs=jobs,
+                    seed=args.seed, spawn=args.spawn)
+    if (args.path is None) == (args.manifest is None):
+        print("autograder: give PATH or --manifest FILE (one of the two)", file=sys.stderr)
+        return 2
+    try:
+        if args.manifest is not None:
+            submissions = from_manifest(args.manifest)
+        else:
+            submissions = discover(args.path, args.lessons, single=args.single or args.gradescope_results is not None)
+    except DiscoveryError as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    runner = Runner(limits)
+    try:
+        plan = collect_plan(runner, out / "logs")
+    except GraderError as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    for warning in check_plan(plan):
+        print(f"autograder: warning: {warning}", file=sys.stderr)
+    only = set(args.exercise) if args.exercise else None
+    known = {e for exercises in plan.values() for e in exercises}
+    if only and only - known:
+        print(f"autograder: unknown exercise(s) {', '.join(sorted(only - known))}", file=sys.stderr)
+        return 2
+
+    print(f"grading {len(submissions)} submission(s) from {args.path or args.manifest} "
+          f"({limits.jobs} at a time, {limits.timeout:g} s and {limits.memory_mb} MB per exercise, seed {limits.seed})",
+          flush=True)
+    blocks = []
+
+    def show(result):
+        block = student_summary(result)
+        blocks.append(block)
+        print(block, flush=True)
+
+    results = grade(submissions, plan, limits, runner, out / "logs", only, on_student=show)
+    elapsed = time.monotonic() - started
+    if len(results) == 1:  # Gradescope's execution_time: the whole run, imports included
+        results[0].seconds = elapsed
+    footer = f"{class_summary(results)} in {elapsed:.1f} s"
+    print(footer)
+    (out / "summary.txt").write_text("\n".join(blocks + [footer]) + "\n", encoding="utf-8")
+    write_csv(out / "grades.csv", results, plan, [l.name for l in lessons()])
+    used: set[Path] = set()
+    for result in results:
+        path = results_json_path(out, result)
+        while path in used:  # two names that become the same folder name
+            path = path.parent.with_name(path.parent.name + "_") / path.name
+        used.add(path)
+        write_results_json(path, result)
+    if args.gradescope_results is not None and results:
+        write_results_json(args.gradescope_results, results[0])
+    print(f"reports in {out}/ (summary.txt, grades.csv, results/<student>/results.json)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "grade":
+        return run_grade(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

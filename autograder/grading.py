@@ -1,0 +1,222 @@
+"""Grade submissions: list the hidden tests, run each exercise in a child, score.
+
+The score is computed here, in the grader's own process, from the list of
+tests and points that ``collect_plan`` made before any student code ran. A
+child only reports which tests passed; a test it does not report (because the
+student's code crashed, hung, exited or ate memory) scores nothing and gets
+the child's fate as its message.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.discover import Submission
+from autograder.notebooks import lessons
+from autograder.runner import Finished, Job, Limits, Runner
+from autograder.testing import HIDDEN_TESTS
+from autograder.worker import NOT_IMPLEMENTED
+
+
+class GraderError(Exception):
+    """The grader itself cannot run (broken hidden tests, ...): not a student's fault."""
+
+
+@dataclass
+class PlannedTest:
+    nodeid: str
+    title: str
+    points: float
+
+
+# lesson -> exercise -> tests, in the order of the hidden-test module
+Plan = dict[str, dict[str, list[PlannedTest]]]
+
+
+@dataclass
+class TestResult:
+    title: str
+    points: float
+    score: float
+    message: str          # empty when passed
+
+
+@dataclass
+class ExerciseResult:
+    lesson: str
+    exercise: str
+    tests: list[TestResult]
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tests)
+
+
+@dataclass
+class StudentResult:
+    name: str
+    source: Path
+    exercises: list[ExerciseResult]
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_score for e in self.exercises)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+
+def collect_plan(runner: Runner, log_dir: Path, hidden_tests: Path = HIDDEN_TESTS) -> Plan:
+    """List the hidden tests and their points, in a child process like the grading itself."""
+    job = Job("collect", {"command": "collect", "hidden_tests": str(hidden_tests)}, log_dir / "collect.log")
+    finished = runner.run([job])["collect"]
+    errors = [r["message"] for r in finished.records if r.get("kind") == "error"]
+    if finished.status != "ok" or errors:
+        detail = "\n".join(errors) or finished.detail or "see the log"
+        raise GraderError(f"the hidden tests in {hidden_tests} could not be collected:\n{detail}\n(log: {job.log_file})")
+    plan: Plan = {}
+    for record in finished.records:
+        if record.get("kind") == "test":
+            plan.setdefault(record["lesson"], {}).setdefault(record["exercise"], []).append(
+                PlannedTest(record["nodeid"], record["title"], float(record["points"])))
+    return plan
+
+
+def check_plan(plan: Plan) -> list[str]:
+    """Warnings for the instructor: exercises without hidden tests, tests without a lesson."""
+    from autograder.notebooks import master_exercises
+
+    warnings = []
+    masters = {l.name: l for l in lessons()}
+    for lesson_name in plan:
+        if lesson_name not in masters:
+            warnings.append(f"hidden tests for {lesson_name}, which has no master notebook: ignored")
+    for name, lesson in masters.items():
+        exercises = master_exercises(lesson)
+        for exercise in sorted(exercises - set(plan.get(name, {}))):
+            warnings.append(f"{name}: exercise {exercise!r} has no hidden tests (it is not graded)")
+        for exercise in sorted(set(plan.get(name, {})) - exercises):
+            warnings.append(f"{name}: hidden tests for {exercise!r}, which is not an exercise of the master: ignored")
+    return warnings
+
+
+def safe_name(name: str) -> str:
+    """A student name usable as a folder name."""
+    return re.sub(r"[^\w.@+-]+", "_", name).strip("._") or "student"
+
+
+def _zero(lesson: str, exercise: str, tests: list[PlannedTest], message: str) -> ExerciseResult:
+    return ExerciseResult(lesson, exercise, [TestResult(t.title, t.points, 0.0, message) for t in tests])
+
+
+def score_exercise(lesson: str, exercise: str, tests: list[PlannedTest], finished: Finished) -> ExerciseResult:
+    """Points for the tests the child reported as passed; the rest get their failure or the child's fate."""
+    verdicts = {r["nodeid"]: r for r in finished.records if r.get("kind") == "test"}
+    end = next((r for r in finished.records if r.get("kind") == "end"), None)
+    if finished.status != "ok":
+        missing = finished.detail
+    elif end is not None and end.get("exit_code") == 2:
+        missing = "not run: the tests were interrupted (does your code raise KeyboardInterrupt?)"
+    elif end is not None and end.get("exit_code") not in (0, 1):
+        missing = f"not run: the test session stopped early (pytest exit code {end.get('exit_code')})"
+    else:
+        missing = "not run"
+    results = []
+    for test in tests:
+        verdict = verdicts.get(test.nodeid)
+        if verdict is None:
+            results.append(TestResult(test.title, test.points, 0.0, missing))
+        elif verdict.get("outcome") == "passed":
+            results.append(TestResult(test.title, test.points, test.points, ""))
+        else:
+            results.append(TestResult(test.title, test.points, 0.0, verdict.get("message") or "failed"))
+    return ExerciseResult(lesson, exercise, results, finished.seconds)
+
+
+def exercises_to_grade(plan: Plan, lesson: str, only: set[str] | None) -> list[str]:
+    return [e for e in plan.get(lesson, {}) if only is None or e in only]
+
+
+def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Runner, log_dir: Path,
+          only_exercises: set[str] | None = None, on_student=None) -> list[StudentResult]:
+    """Grade every submission; ``on_student(result)`` is called as each student completes."""
+    started = time.monotonic()
+    slots: dict[tuple[int, str, str], ExerciseResult | None] = {}
+    jobs: list[Job] = []
+    for index, submission in enumerate(submissions):
+        wanted = only_exercises if submission.exercises is None else (
+            submission.exercises if only_exercises is None else submission.exercises & only_exercises)
+        for lesson in submission.lessons:
+            for exercise in exercises_to_grade(plan, lesson, wanted):
+                tests = plan[lesson][exercise]
+                key = (index, lesson, exercise)
+                if lesson in submission.problems:
+                    slots[key] = _zero(lesson, exercise, tests, submission.problems[lesson])
+                elif exercise not in submission.cells.get(lesson, {}):
+                    notebook = submission.notebooks[lesson].name
+                    slots[key] = _zero(lesson, exercise, tests,
+                                       f"no cell starting with '# Exercise: {exercise}' in {notebook} "
+                                       "(was it deleted or renamed?)")
+                else:
+                    slots[key] = None
+                    task = {"command": "run", "nodeids": [t.nodeid for t in tests],
+                            "notebook": str(submission.notebooks[lesson].resolve()),
+                            "hidden_tests": str(HIDDEN_TESTS)}
+                    log = log_dir / safe_name(submission.name) / f"{lesson}.{exercise}.log"
+                    jobs.append(Job(key, task, log))
+
+    waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
+    results: dict[int, StudentResult] = {}
+
+    def student_done(index: int) -> None:
+        submission = submissions[index]
+        exercises = [slots[k] for k in sorted(
+            (k for k in slots if k[0] == index), key=lambda k: _order(plan, k[1], k[2]))]
+        result = StudentResult(submission.name, submission.source, exercises, list(submission.notes),
+                               sum(e.seconds for e in exercises))
+        results[index] = result
+        if on_student:
+            on_student(result)
+
+    def finished(done: Finished) -> None:
+        index, lesson, exercise = done.key
+        slots[done.key] = score_exercise(lesson, exercise, plan[lesson][exercise], done)
+        waiting[index] -= 1
+        if waiting[index] == 0:
+            student_done(index)
+
+    for index, count in waiting.items():  # students with nothing to run (all missing)
+        if count == 0:
+            student_done(index)
+    runner.run(jobs, finished)
+    elapsed = time.monotonic() - started
+    if len(submissions) > 1:
+        print(f"graded {len(submissions)} submissions in {elapsed:.1f} s", file=sys.stderr)
+    return [results[i] for i in range(len(submissions))]
+
+
+def _order(plan: Plan, lesson: str, exercise: str) -> tuple[int, int]:
+    lesson_names = [l.name for l in lessons()]
+    exercises = list(plan.get(lesson, {}))
+    return (lesson_names.index(lesson) if lesson in lesson_names else 99,
+            exercises.index(exercise) if exercise in exercises else 99)
+
+
+def is_not_implemented(exercise: ExerciseResult) -> bool:
+    return all(t.message == NOT_IMPLEMENTED for t in exercise.tests)

@@ -1,0 +1,211 @@
+"""Hidden tests of lesson 01_quickdraw: exact answers on inputs written out literally.
+
+Every expected value here is computed by hand from the format and the rasterization rule
+(SPEC.md), not by running the reference, so a test fails for a wrong answer only.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from autograder.testing import points
+
+# One drawing, byte by byte:
+#   key_id      = 0xFEDCBA9876543210 (needs the unsigned 'Q': it is above 2**63)
+#   countrycode = b"JP"
+#   recognized  = 0
+#   timestamp   = 0xF0000001 (needs the unsigned 'I': it is above 2**31)
+#   n_strokes   = 2
+#   stroke 0: 3 points, x = 1 2 3, y = 250 251 252
+#   stroke 1: 1 point,  x = 9,     y = 200
+DRAWING = (
+    b"\x10\x32\x54\x76\x98\xba\xdc\xfe"   # key_id, little-endian
+    b"JP"                                  # countrycode
+    b"\x00"                                # recognized
+    b"\x01\x00\x00\xf0"                    # timestamp
+    b"\x02\x00"                            # n_strokes
+    b"\x03\x00" b"\x01\x02\x03" b"\xfa\xfb\xfc"
+    b"\x01\x00" b"\x09" b"\xc8"
+)
+# Same header fields but recognised, no strokes: 17 bytes only.
+EMPTY = b"\x01\x00\x00\x00\x00\x00\x00\x00" b"US" b"\x01" b"\x00\x00\x00\x00" b"\x00\x00"
+
+
+def _ints(values):
+    return [int(v) for v in np.asarray(values).ravel()]
+
+
+def _strokes(drawing):
+    return [(_ints(x), _ints(y)) for x, y in drawing.strokes]
+
+
+class TestUnpackDrawing:
+    exercise = "unpack_drawing"
+
+    @points(2)
+    def test_header_fields(self, student):
+        d = student.unpack_drawing(io.BytesIO(DRAWING))
+        assert d.key_id == 0xFEDCBA9876543210
+        assert d.countrycode == "JP"
+        assert not d.recognized
+        assert d.timestamp == 0xF0000001
+
+    @points(2)
+    def test_strokes_x_before_y(self, student):
+        d = student.unpack_drawing(io.BytesIO(DRAWING))
+        assert _strokes(d) == [([1, 2, 3], [250, 251, 252]), ([9], [200])]
+
+    @points(1)
+    def test_recognized_is_a_bool(self, student):
+        d = student.unpack_drawing(io.BytesIO(EMPTY))
+        assert isinstance(d.recognized, (bool, np.bool_)) and bool(d.recognized) is True
+        assert isinstance(student.unpack_drawing(io.BytesIO(DRAWING)).recognized, (bool, np.bool_))
+
+    @points(1)
+    def test_a_drawing_without_strokes(self, student):
+        d = student.unpack_drawing(io.BytesIO(EMPTY))
+        assert list(d.strokes) == []
+
+    @points(2)
+    def test_leaves_the_stream_at_the_next_drawing_and_returns_none_at_the_end(self, student):
+        stream = io.BytesIO(DRAWING + EMPTY + DRAWING)
+        first, second, third = (student.unpack_drawing(stream) for _ in range(3))
+        assert _strokes(first) == _strokes(third) == [([1, 2, 3], [250, 251, 252]), ([9], [200])]
+        assert second.countrycode == "US" and list(second.strokes) == []
+        assert student.unpack_drawing(stream) is None
+        assert student.unpack_drawing(stream) is None
+
+    @points(1)
+    def test_an_empty_stream_gives_none(self, student):
+        assert student.unpack_drawing(io.BytesIO(b"")) is None
+
+    @points(2)
+    def test_a_truncated_stream_raises_eoferror(self, student):
+        # 5, 16: inside the header; 18: inside stroke 0's n_points; 20: inside its x values;
+        # 23: inside its y values; last: stroke 1's y value missing.
+        for cut in [5, 16, 18, 20, 23, len(DRAWING) - 1]:
+            with pytest.raises(EOFError):
+                student.unpack_drawing(io.BytesIO(DRAWING[:cut]))
+
+    @points(1)
+    def test_reads_what_the_course_writer_writes(self, student):
+        from aecourse.quickdraw import Drawing, write_drawings
+
+        rng = np.random.default_rng(7)
+        drawings = [Drawing(key_id=int(rng.integers(0, 2**62)), countrycode="GB", recognized=bool(k % 2),
+                            timestamp=1_500_000_000 + k,
+                            strokes=[(rng.integers(0, 256, m, dtype=np.uint8), rng.integers(0, 256, m, dtype=np.uint8))
+                                     for m in rng.integers(1, 30, size=rng.integers(1, 6))])
+                    for k in range(12)]
+        buffer = io.BytesIO()
+        write_drawings(buffer, drawings)
+        buffer.seek(0)
+        for want in drawings:
+            got = student.unpack_drawing(buffer)
+            assert (got.key_id, got.countrycode, bool(got.recognized), got.timestamp) == \
+                   (want.key_id, want.countrycode, want.recognized, want.timestamp)
+            assert _strokes(got) == _strokes(want)
+        assert student.unpack_drawing(buffer) is None
+
+
+def _ink(image):
+    """Inked pixels as a sorted list of (row, col)."""
+    return sorted(map(tuple, np.argwhere(np.asarray(image) > 0.5).tolist()))
+
+
+class TestRasterizeStrokes:
+    exercise = "rasterize_strokes"
+
+    @points(1)
+    def test_shape_dtype_and_values(self, student):
+        image = np.asarray(student.rasterize_strokes([([10, 200, 30], [40, 90, 250])]))
+        assert image.shape == (32, 32)
+        assert image.dtype == np.float32
+        assert set(np.unique(image).tolist()) == {0.0, 1.0}
+
+    @points(2)
+    def test_scaling_at_the_edges(self, student):
+        # 0..7 -> pixel 0, 8 -> 1, 248..255 -> 31 (c * 32 // 256).
+        r = student.rasterize_strokes
+        assert _ink(r([([7], [0])], line_width=1)) == [(0, 0)]
+        assert _ink(r([([8], [7])], line_width=1)) == [(0, 1)]
+        assert _ink(r([([248], [255])], line_width=1)) == [(31, 31)]
+        assert _ink(r([([247], [15])], line_width=1)) == [(1, 30)]
+
+    @points(1)
+    def test_scaling_with_another_size(self, student):
+        # size 28: c * 28 // 256, so 255 -> 27, 128 -> 14, 9 -> 0, 10 -> 1.
+        r = student.rasterize_strokes
+        assert np.asarray(r([], size=28)).shape == (28, 28)
+        assert _ink(r([([255], [128])], size=28, line_width=1)) == [(14, 27)]
+        assert _ink(r([([9], [10])], size=28, line_width=1)) == [(1, 0)]
+
+    @points(2)
+    def test_rows_are_y_and_columns_are_x(self, student):
+        # A vertical line at x = 40 (column 5), y from 0 to 255 (rows 0..31), width 2: columns 5 and 6.
+        image = np.asarray(student.rasterize_strokes([([40, 40], [0, 255])]))
+        expected = np.zeros((32, 32), dtype=np.float32)
+        expected[:, 5:7] = 1.0
+        assert np.array_equal(image, expected)
+
+    @points(2)
+    def test_a_shallow_line_pixel_by_pixel(self, student):
+        # (0,0) -> (40,16) is pixels (0,0) -> (5,2): n = 6, t = 0, .2, .4, .6, .8, 1,
+        # y = floor(2t + .5) = 0 0 1 1 2 2, so (x, y) = (0,0) (1,0) (2,1) (3,1) (4,2) (5,2).
+        image = student.rasterize_strokes([([0, 40], [0, 16])], line_width=1)
+        assert _ink(image) == sorted([(0, 0), (0, 1), (1, 2), (1, 3), (2, 4), (2, 5)])
+
+    @points(1)
+    def test_halves_round_up(self, student):
+        # (0,0) -> (16,8) is pixels (0,0) -> (2,1): n = 3, the middle sample has y = 0.5,
+        # floor(0.5 + 0.5) = 1. Python's round(0.5) == 0 would put it in row 0.
+        image = student.rasterize_strokes([([0, 16], [0, 8])], line_width=1)
+        assert _ink(image) == [(0, 0), (1, 1), (1, 2)]
+        # Backwards along the same segment: y = 1 - 0.5 -> floor(1.0) = 1 again.
+        image = student.rasterize_strokes([([16, 0], [8, 0])], line_width=1)
+        assert _ink(image) == [(0, 0), (1, 1), (1, 2)]
+
+    @points(1)
+    def test_a_polyline_of_three_points(self, student):
+        # (8,8) -> (24,8) -> (24,32): pixels (1,1)->(3,1)->(3,4), width 1.
+        image = student.rasterize_strokes([([8, 24, 24], [8, 8, 32])], line_width=1)
+        assert _ink(image) == sorted([(1, 1), (1, 2), (1, 3), (2, 3), (3, 3), (4, 3)])
+
+    @points(1)
+    def test_strokes_are_not_joined(self, student):
+        # Two one-point strokes far apart ink two 2x2 squares and nothing between them.
+        image = student.rasterize_strokes([([0], [0]), ([160], [160])])
+        assert _ink(image) == [(0, 0), (0, 1), (1, 0), (1, 1), (20, 20), (20, 21), (21, 20), (21, 21)]
+
+    @points(2)
+    def test_line_width_squares_are_clipped_at_the_edge(self, student):
+        # A point at (255, 255) is pixel (31, 31): a 3x3 square there keeps only its corner.
+        image = np.asarray(student.rasterize_strokes([([255], [255])], line_width=3))
+        assert _ink(image) == [(31, 31)]
+        # A line along the bottom edge, width 2: only row 31 (row 32 is off the canvas).
+        image = np.asarray(student.rasterize_strokes([([0, 255], [255, 255])]))
+        expected = np.zeros((32, 32), dtype=np.float32)
+        expected[31, :] = 1.0
+        assert np.array_equal(image, expected)
+
+    @points(1)
+    def test_uint8_coordinates_do_not_wrap(self, student):
+        # uint8 arrays: x * 32 would wrap at 256 unless converted first.
+        strokes = [(np.array([200, 250], dtype=np.uint8), np.array([100, 100], dtype=np.uint8))]
+        image = student.rasterize_strokes(strokes, line_width=1)
+        assert _ink(image) == [(12, 25), (12, 26), (12, 27), (12, 28), (12, 29), (12, 30), (12, 31)]
+
+    @points(2)
+    def test_matches_the_rule_on_random_drawings(self, student):
+        from aecourse.quickdraw import rasterize
+
+        rng = np.random.default_rng(2024)
+        for trial in range(40):
+            strokes = [(rng.integers(0, 256, m, dtype=np.uint8), rng.integers(0, 256, m, dtype=np.uint8))
+                       for m in rng.integers(1, 12, size=rng.integers(1, 6))]
+            size, width = [(32, 2), (28, 1), (48, 3), (32, 1)][trial % 4]
+            got = np.asarray(student.rasterize_strokes(strokes, size=size, line_width=width))
+            assert np.array_equal(got, rasterize(strokes, size=size, line_width=width)), f"drawing {trial}"

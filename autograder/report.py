@@ -1,0 +1,113 @@
+"""Reports: a readable summary, ``grades.csv`` and Gradescope's ``results.json``.
+
+Gradescope's format (https://gradescope-autograders.readthedocs.io/en/latest/specs/):
+top level ``score``, ``execution_time``, ``output``, ``tests``; each test
+``name``, ``score``, ``max_score``, ``status``, ``output``, ``visibility``.
+The total maximum is not a top-level field of that format (Gradescope takes it
+from the assignment's settings); it is kept in ``extra_data.max_score``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from autograder.grading import ExerciseResult, Plan, StudentResult, is_not_implemented, safe_name
+from autograder.worker import NOT_IMPLEMENTED
+
+
+def fmt(points: float) -> str:
+    return f"{points:g}"
+
+
+def feedback_lines(exercise: ExerciseResult) -> list[str]:
+    """One line per failed test, or one line for the exercise when every test failed the same way."""
+    failed = [t for t in exercise.tests if t.score < t.points]
+    if not failed:
+        return []
+    messages = {t.message for t in failed}
+    if len(failed) == len(exercise.tests) and len(messages) == 1:
+        return [messages.pop()]
+    return [f"{t.title}: {t.message}" for t in failed]
+
+
+def student_summary(result: StudentResult) -> str:
+    lines = [f"== {result.name}: {fmt(result.score)}/{fmt(result.max_score)} points ({result.percent:.1f} %)"]
+    for note in result.notes:
+        lines.append(f"   note: {note}")
+    width = max((len(e.exercise) for e in result.exercises), default=10)
+    lesson = None
+    for exercise in result.exercises:
+        if exercise.lesson != lesson:
+            lesson = exercise.lesson
+            lines.append(f"   {lesson}")
+        percent = 100.0 * exercise.score / exercise.max_score if exercise.max_score else 0.0
+        timing = f"  ({exercise.seconds:.1f} s)" if exercise.seconds else ""
+        lines.append(f"     {exercise.exercise:<{width}}  {fmt(exercise.score):>4}/{fmt(exercise.max_score):<4} "
+                     f"{percent:5.1f} %{timing}")
+        for line in feedback_lines(exercise):
+            lines.append(f"         - {line}")
+    return "\n".join(lines)
+
+
+def class_summary(results: list[StudentResult]) -> str:
+    if not results:
+        return "no submissions were graded"
+    mean = sum(r.percent for r in results) / len(results)
+    return f"{len(results)} submission(s) graded; mean {mean:.1f} %"
+
+
+def write_csv(path: Path, results: list[StudentResult], plan: Plan, lessons_order: list[str]) -> None:
+    """One row per student: a column per exercise (points), total, max, percent.
+
+    An exercise the student was not graded on (a single-lesson submission) is
+    left empty rather than 0, so that it is not mistaken for a failure.
+    """
+    columns = [(lesson, exercise) for lesson in lessons_order for exercise in plan.get(lesson, {})
+               if any(e.lesson == lesson and e.exercise == exercise for r in results for e in r.exercises)]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", *[exercise for _, exercise in columns], "total", "max", "percent"])
+        for result in results:
+            scores = {(e.lesson, e.exercise): e.score for e in result.exercises}
+            writer.writerow([result.name, *[fmt(scores[c]) if c in scores else "" for c in columns],
+                             fmt(result.score), fmt(result.max_score), f"{result.percent:.1f}"])
+
+
+def gradescope_results(result: StudentResult) -> dict:
+    tests = []
+    for exercise in result.exercises:
+        for test in exercise.tests:
+            passed = test.score >= test.points
+            tests.append({
+                "name": f"{exercise.lesson} / {exercise.exercise}: {test.title}",
+                "score": test.score,
+                "max_score": test.points,
+                "status": "passed" if passed else "failed",
+                "output": "passed" if passed else test.message,
+                "visibility": "visible",
+            })
+    output = [f"{fmt(result.score)}/{fmt(result.max_score)} points ({result.percent:.1f} %)."]
+    output += [f"Note: {note}" for note in result.notes]
+    for exercise in result.exercises:
+        if is_not_implemented(exercise):
+            output.append(f"{exercise.lesson} / {exercise.exercise}: {NOT_IMPLEMENTED}")
+    return {
+        "score": result.score,
+        "execution_time": round(result.seconds, 1),
+        "output": "\n".join(output),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",   # the grader's own log is for the instructor
+        "tests": tests,
+        "extra_data": {"max_score": result.max_score, "percent": round(result.percent, 2)},
+    }
+
+
+def write_results_json(path: Path, result: StudentResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(gradescope_results(result), indent=2) + "\n", encoding="utf-8")
+
+
+def results_json_path(out: Path, result: StudentResult) -> Path:
+    return out / "results" / safe_name(result.name) / "results.json"

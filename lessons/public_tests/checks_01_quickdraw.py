@@ -1,0 +1,130 @@
+"""Public checks of lesson 01_quickdraw: the binary reader and the rasterizer."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import numpy as np
+
+from public_tests.framework import expect, public_check
+
+# A tiny drawing written byte by byte, so these checks do not depend on any writer:
+# key_id 7, "DE", recognised, timestamp 1234567890, two strokes:
+#   stroke 0: (0, 0) -> (255, 128)    stroke 1: a single point (16, 200)
+TINY = (struct.pack("<Q2sbIH", 7, b"DE", 1, 1234567890, 2)
+        + struct.pack("<H", 2) + bytes([0, 255]) + bytes([0, 128])
+        + struct.pack("<H", 1) + bytes([16]) + bytes([200]))
+
+
+def _as_list(values):
+    return [int(v) for v in np.asarray(values).ravel()]
+
+
+def _strokes(drawing):
+    return [(_as_list(x), _as_list(y)) for x, y in drawing.strokes]
+
+
+@public_check("unpack_drawing")
+def parses_a_tiny_hand_made_drawing(ns):
+    """parses a tiny hand-made drawing (header fields and strokes)"""
+    drawing = ns.unpack_drawing(io.BytesIO(TINY))
+    expect(drawing is not None, "unpack_drawing returned None for a stream that holds a drawing",
+           hint="return None only when the first read gives no bytes at all (b'').")
+    fields = {name: getattr(drawing, name, None) for name in ("key_id", "countrycode", "recognized", "timestamp")}
+    wanted = {"key_id": 7, "countrycode": "DE", "recognized": True, "timestamp": 1234567890}
+    expect(fields == wanted, "the header fields are not right", expected=wanted, got=fields,
+           hint='the header is struct "<Q2sbIH" (17 bytes): decode the country code bytes with .decode("ascii") '
+                "and turn `recognized` into a bool.")
+    wanted_strokes = [([0, 255], [0, 128]), ([16], [200])]
+    expect(_strokes(drawing) == wanted_strokes, "the strokes are not right", expected=wanted_strokes,
+           got=_strokes(drawing),
+           hint="each stroke is n_points (2 bytes, '<H'), then all n_points x bytes, then all n_points y bytes.")
+
+
+@public_check("unpack_drawing")
+def reads_drawings_one_after_another(ns):
+    """reads two drawings in a row, then returns None at the end"""
+    stream = io.BytesIO(TINY + TINY)
+    first, second = ns.unpack_drawing(stream), ns.unpack_drawing(stream)
+    expect(first is not None and second is not None, "the second drawing was not found",
+           hint="read exactly the bytes of one drawing, so the stream is left at the start of the next one.")
+    expect(_strokes(second) == [([0, 255], [0, 128]), ([16], [200])], "the second drawing differs from the first",
+           got=_strokes(second), hint="did the first call read more (or fewer) bytes than its drawing has?")
+    end = ns.unpack_drawing(stream)
+    expect(end is None, "at the end of the stream unpack_drawing should return None", got=end,
+           hint="if stream.read(17) gives b'', the file is over: return None.")
+
+
+@public_check("unpack_drawing")
+def refuses_a_truncated_stream(ns):
+    """raises EOFError when the stream stops inside a drawing"""
+    try:
+        ns.unpack_drawing(io.BytesIO(TINY[:-1]))
+    except EOFError:
+        return
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a wrong kind of error is the student's answer
+        expect(False, f"a truncated stream raised {type(error).__name__}, not EOFError",
+               hint="check len(stream.read(n)) == n yourself and raise EOFError with a clear message.")
+    expect(False, "a stream cut one byte before the end of the drawing raised no error",
+           hint="stream.read(n) returns fewer than n bytes at the end of a file: check the length.")
+
+
+@public_check("rasterize_strokes")
+def gives_an_empty_float32_canvas(ns):
+    """an empty drawing gives a (32, 32) float32 canvas of zeros"""
+    image = np.asarray(ns.rasterize_strokes([]))
+    expect(image.shape == (32, 32), "wrong shape", expected=(32, 32), got=image.shape)
+    expect(image.dtype == np.float32, "wrong dtype", expected="float32", got=str(image.dtype),
+           hint="np.zeros((size, size), dtype=np.float32)")
+    expect(not image.any(), "an empty drawing should leave the canvas empty", got=int(np.count_nonzero(image)))
+
+
+@public_check("rasterize_strokes")
+def draws_a_horizontal_line(ns):
+    """a horizontal line across the canvas inks rows 16 and 17 from edge to edge"""
+    image = np.asarray(ns.rasterize_strokes([([0, 255], [128, 128])]))
+    expected = np.zeros((32, 32), dtype=np.float32)
+    expected[16:18, :] = 1.0
+    if image.shape == (32, 32) and np.array_equal(image, expected.T):
+        expect(False, "the line came out vertical", hint="the image is indexed [row, column] = [y, x].")
+    rows = sorted(set(np.nonzero(image)[0].tolist())) if image.ndim == 2 else None
+    expect(image.shape == (32, 32) and np.array_equal(image, expected), "the line is not where it should be",
+           expected="ones in rows 16 and 17, every column", got=f"ink in rows {rows}, {int(image.sum())} pixels",
+           hint="x = 0..255 scales to columns 0..31 (c * size // 256), y = 128 to row 16; line_width 2 inks rows 16-17.")
+
+
+@public_check("rasterize_strokes")
+def draws_a_single_point_and_a_diagonal(ns):
+    """a one-point stroke inks a 2x2 square; a diagonal inks its pixels"""
+    image = np.asarray(ns.rasterize_strokes([([80], [40])]))
+    expected = np.zeros((32, 32), dtype=np.float32)
+    expected[5:7, 10:12] = 1.0
+    expect(np.array_equal(image, expected), "a single point (x=80, y=40) should ink rows 5-6, columns 10-11",
+           got=f"ink at {np.argwhere(image).tolist()}", hint="a stroke with one point still draws that point.")
+    image = np.asarray(ns.rasterize_strokes([([0, 24], [0, 24])], line_width=1))
+    expected = np.zeros((32, 32), dtype=np.float32)
+    expected[[0, 1, 2, 3], [0, 1, 2, 3]] = 1.0
+    expect(np.array_equal(image, expected), "the diagonal (0,0)->(24,24) with line_width=1 should ink (0,0)..(3,3)",
+           got=f"ink at {np.argwhere(image).tolist()}", hint="sample n = max(|dx|, |dy|) + 1 points along each segment.")
+
+
+@public_check("rasterize_strokes")
+def agrees_with_the_course_rasterizer(ns):
+    """agrees pixel for pixel with aecourse.quickdraw.rasterize on random drawings"""
+    from aecourse.quickdraw import rasterize
+
+    rng = np.random.default_rng(1)
+    for trial in range(20):
+        strokes = [(rng.integers(0, 256, m, dtype=np.uint8), rng.integers(0, 256, m, dtype=np.uint8))
+                   for m in rng.integers(1, 9, size=rng.integers(1, 5))]
+        size, width = [(32, 2), (28, 1), (64, 3)][trial % 3]
+        got = np.asarray(ns.rasterize_strokes(strokes, size=size, line_width=width))
+        want = rasterize(strokes, size=size, line_width=width)
+        if got.shape != want.shape or not np.array_equal(got, want):
+            differ = int(np.sum(got != want)) if got.shape == want.shape else "all"
+            expect(False, f"random drawing #{trial} (size={size}, line_width={width}) differs in {differ} pixels",
+                   hint="uint8 coordinates wrap around when multiplied: use int(c) * size // 256. "
+                        "Round with floor(v + 0.5), not round() (which rounds halves to even).")

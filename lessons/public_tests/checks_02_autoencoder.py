@@ -1,0 +1,91 @@
+"""Public checks of lesson 02_autoencoder: the hourglass and its encoder."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from public_tests.framework import expect, public_check
+
+BOOK_WEIGHTS = 35_085  # the book's network on 32x32x1 inputs with a 128-number waist
+
+
+def _model(ns, **kwargs):
+    import keras
+
+    model = ns.build_autoencoder(**kwargs)
+    expect(isinstance(model, keras.Model), "build_autoencoder should return a keras.Model",
+           got=type(model).__name__, hint="end with `return keras.Model(inputs, outputs)`.")
+    return model
+
+
+def _latent_numbers(model):
+    try:
+        layer = model.get_layer("latent")
+    except ValueError:
+        expect(False, 'no layer is named "latent"', hint='give the waist a name: layers.Dense(..., name="latent").')
+    return int(np.prod(layer.output.shape[1:]))
+
+
+@public_check("build_autoencoder")
+def maps_images_to_images(ns):
+    """maps (batch, 32, 32, 1) images to (batch, 32, 32, 1) images"""
+    model = _model(ns)
+    expect(tuple(model.input_shape) == (None, 32, 32, 1), "wrong input shape", expected=(None, 32, 32, 1),
+           got=model.input_shape, hint="keras.Input(shape=input_shape)")
+    expect(tuple(model.output_shape) == (None, 32, 32, 1), "wrong output shape", expected=(None, 32, 32, 1),
+           got=model.output_shape,
+           hint="four MaxPooling2D(2) halve 32 to 2, four UpSampling2D(2) double it back; the last Conv2D has 1 filter.")
+
+
+@public_check("build_autoencoder")
+def has_a_128_number_waist(ns):
+    """the layer named "latent" holds 128 numbers per image"""
+    numbers = _latent_numbers(_model(ns))
+    expect(numbers == 128, 'the "latent" layer has the wrong size', expected="2 x 2 x 32 = 128 numbers", got=numbers,
+           hint="after four poolings the map is 2x2x64; Dense(latent_dim // 4) turns it into 2x2x32.")
+
+
+@public_check("build_autoencoder")
+def outputs_probabilities(ns):
+    """outputs lie in [0, 1] (a sigmoid at the end)"""
+    model = _model(ns)
+    x = np.random.default_rng(0).random((4, 32, 32, 1)).astype("float32") * 5
+    y = np.asarray(model(x))
+    expect(y.min() >= 0 and y.max() <= 1, "outputs leave [0, 1]", got=(float(y.min()), float(y.max())),
+           hint='the last layer is Conv2D(1, 3, activation="sigmoid", padding="same").')
+
+
+@public_check("build_autoencoder")
+def has_the_books_number_of_weights(ns):
+    """has the book's number of weights (35,085)"""
+    count = _model(ns).count_params()
+    expect(count == BOOK_WEIGHTS, "the number of weights differs from the book's network", expected=BOOK_WEIGHTS,
+           got=count,
+           hint="encoder filters 4, 8, 16, 32 in both branches (3x3 and 2x2, concatenated); decoder 3x3 convs "
+                "with 32, 16, 8, 4 filters; all padding='same'.")
+
+
+@public_check("extract_encoder")
+def gives_128_numbers_per_image(ns):
+    """the encoder maps (batch, 32, 32, 1) to (batch, 128)"""
+    encoder = ns.extract_encoder(ns.build_autoencoder())
+    codes = np.asarray(encoder(np.zeros((3, 32, 32, 1), dtype="float32")))
+    expect(codes.shape == (3, 128), "wrong code shape", expected=(3, 128), got=codes.shape,
+           hint='flatten the output of autoencoder.get_layer("latent") (layers.Flatten()).')
+
+
+@public_check("extract_encoder")
+def shares_the_autoencoders_weights(ns):
+    """the encoder uses the autoencoder's own (trained) layers"""
+    import keras
+
+    autoencoder = ns.build_autoencoder()
+    encoder = ns.extract_encoder(autoencoder)
+    x = np.random.default_rng(1).random((2, 32, 32, 1)).astype("float32")
+    inner = keras.Model(autoencoder.inputs, autoencoder.get_layer("latent").output)
+    want = np.asarray(inner(x)).reshape(2, -1)
+    got = np.asarray(encoder(x))
+    expect(got.shape == want.shape and np.allclose(got, want, atol=1e-5),
+           "the encoder's codes differ from the autoencoder's own latent layer",
+           hint="build the encoder from autoencoder.inputs and autoencoder.get_layer('latent').output, "
+                "not from a new network.")

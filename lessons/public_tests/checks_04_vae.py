@@ -1,0 +1,219 @@
+"""Public checks of lesson 04_vae: quick, on small fixed inputs, one hint each."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from public_tests.framework import expect, public_check
+
+LN2 = math.log(2.0)
+
+
+def _numpy(value):
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(value))
+
+
+def _float32(array):
+    return np.asarray(array, dtype="float32")
+
+
+# ----------------------------------------------------------------------------- sampling
+
+@public_check("sampling")
+def sampling_keeps_the_shape(ns):
+    """Sampling returns one z per row, of the latent size"""
+    layer = ns.Sampling(seed=0)
+    z = _numpy(layer([_float32(np.zeros((5, 3))), _float32(np.zeros((5, 3)))]))
+    expect(z.shape == (5, 3), "z has the wrong shape", expected=(5, 3), got=z.shape,
+           hint="draw eps with the shape of z_mean: keras.random.normal(ops.shape(z_mean), ...).")
+
+
+@public_check("sampling")
+def sampling_with_tiny_variance_returns_the_mean(ns):
+    """With log variance -30 (sigma ~ 3e-7), z is the mean"""
+    mean = _float32([[1.0, -2.0], [0.5, 3.0]])
+    z = _numpy(ns.Sampling(seed=0)([mean, _float32(np.full((2, 2), -30.0))]))
+    expect(np.allclose(z, mean, atol=1e-4), "z should be (almost) z_mean when the variance is tiny",
+           expected=mean.tolist(), got=z.round(4).tolist(),
+           hint="z = z_mean + exp(z_log_var / 2) * eps: add the scaled noise to the mean.")
+
+
+@public_check("sampling")
+def sampling_has_the_right_spread(ns):
+    """Over 20,000 draws, z has the requested mean and standard deviation"""
+    n = 20_000
+    mean = _float32(np.tile([[0.0, 2.0]], (n, 1)))
+    log_var = _float32(np.tile(np.log([[1.0, 4.0]]), (n, 1)))  # sigma = 1 and 2
+    z = _numpy(ns.Sampling(seed=1)([mean, log_var]))
+    got_mean, got_std = z.mean(axis=0), z.std(axis=0)
+    expect(np.allclose(got_mean, [0.0, 2.0], atol=0.06), "the draws are not centred on z_mean",
+           expected=[0.0, 2.0], got=got_mean.round(3).tolist(),
+           hint="z = z_mean + sigma * eps, with eps drawn from a standard normal (mean 0).")
+    expect(np.allclose(got_std, [1.0, 2.0], rtol=0.05),
+           "the draws have the wrong standard deviation (variances 1 and 4 were asked for)",
+           expected=[1.0, 2.0], got=got_std.round(3).tolist(),
+           hint="sigma = exp(z_log_var / 2), not exp(z_log_var): the 1/2 turns a variance into a standard deviation.")
+
+
+@public_check("sampling")
+def sampling_draws_fresh_noise(ns):
+    """Two calls of the same layer give different z"""
+    layer = ns.Sampling(seed=0)
+    zeros = _float32(np.zeros((4, 2)))
+    first, second = _numpy(layer([zeros, zeros])), _numpy(layer([zeros, zeros]))
+    expect(not np.allclose(first, second), "two calls returned the same numbers",
+           hint="pass seed=self.seed_generator to keras.random.normal: the generator advances at every call.")
+
+
+# ----------------------------------------------------------------------------- KL
+
+@public_check("kl_divergence")
+def kl_is_zero_for_the_standard_normal(ns):
+    """KL(N(0, 1) || N(0, 1)) = 0, one value per sample"""
+    kl = _numpy(ns.kl_divergence(_float32(np.zeros((3, 2))), _float32(np.zeros((3, 2)))))
+    expect(kl.shape == (3,), "return one number per sample", expected=(3,), got=kl.shape,
+           hint="sum over the latent dimensions only: ops.sum(..., axis=-1).")
+    expect(np.allclose(kl, 0.0, atol=1e-6), "the KL of N(0, I) to itself should be 0",
+           expected=[0.0, 0.0, 0.0], got=kl.tolist(), hint="check the '- 1' inside the sum.")
+
+
+@public_check("kl_divergence")
+def kl_of_a_shifted_mean(ns):
+    """A mean of 1 in each of 2 dimensions costs 1/2 + 1/2 = 1 nat"""
+    kl = _numpy(ns.kl_divergence(_float32([[1.0, 1.0]]), _float32([[0.0, 0.0]])))
+    expect(np.allclose(kl, [1.0], atol=1e-5), "wrong KL for z_mean = (1, 1), z_log_var = (0, 0)",
+           expected=[1.0], got=kl.tolist(),
+           hint="each dimension adds 0.5 * mu**2 here; sum (do not average) over the dimensions, and mind the sign.")
+
+
+# ----------------------------------------------------------------------------- reconstruction
+
+@public_check("reconstruction_loss")
+def reconstruction_of_a_coin_flip_decoder(ns):
+    """Predicting 0.5 everywhere costs 784 ln 2 = 543.43 nats per image"""
+    x = _float32(np.random.default_rng(0).random((2, 28, 28)) > 0.5)
+    loss = _numpy(ns.reconstruction_loss(x, _float32(np.full((2, 28, 28), 0.5))))
+    expect(loss.shape == (2,), "return one number per image", expected=(2,), got=loss.shape,
+           hint="flatten each image to 784 numbers and sum over that axis only.")
+    expect(np.allclose(loss, 784 * LN2, rtol=1e-4), "wrong loss for a decoder that says 0.5 everywhere",
+           expected=round(784 * LN2, 2), got=loss.round(2).tolist(),
+           hint="sum (not mean) the per-pixel binary cross-entropy over the 784 pixels, natural log.")
+
+
+@public_check("reconstruction_loss")
+def reconstruction_of_a_perfect_prediction(ns):
+    """A perfect 0/1 prediction costs (almost) nothing"""
+    x = _float32(np.random.default_rng(1).random((2, 28, 28)) > 0.5)
+    loss = _numpy(ns.reconstruction_loss(x, x))
+    expect(np.all(np.isfinite(loss)) and np.all(loss < 0.01),
+           "a perfect prediction should cost about 0 nats (and never inf or nan)", expected="< 0.01",
+           got=loss.tolist(), hint="ops.binary_crossentropy clips the probabilities away from 0 and 1.")
+
+
+# ----------------------------------------------------------------------------- encoder / decoder
+
+def _param_count_encoder(latent_dim):
+    return 784 * 512 + 512 + 2 * (512 * latent_dim + latent_dim)
+
+
+@public_check("build_encoder")
+def encoder_shapes(ns):
+    """The encoder maps (batch, 28, 28) to three (batch, 2) outputs"""
+    encoder = ns.build_encoder(latent_dim=2)
+    outputs = encoder(_float32(np.zeros((3, 28, 28))))
+    expect(isinstance(outputs, (list, tuple)) and len(outputs) == 3,
+           "the encoder should return [z_mean, z_log_var, z]", got=type(outputs).__name__,
+           hint="keras.Model(images, [z_mean, z_log_var, z]).")
+    shapes = [tuple(_numpy(o).shape) for o in outputs]
+    expect(shapes == [(3, 2)] * 3, "wrong output shapes", expected=[(3, 2)] * 3, got=shapes,
+           hint="both heads are Dense(latent_dim); the input is an image of shape (28, 28), flattened first.")
+
+
+@public_check("build_encoder")
+def encoder_is_the_books(ns):
+    """784-512-2: exactly 403,972 weights for latent_dim=2"""
+    count = ns.build_encoder(latent_dim=2).count_params()
+    expect(count == _param_count_encoder(2), "the encoder has the wrong number of weights",
+           expected=_param_count_encoder(2), got=count,
+           hint="Flatten -> Dense(512, relu) -> two Dense(latent_dim) heads -> Sampling (no weights).")
+
+
+@public_check("build_decoder")
+def decoder_shapes_and_range(ns):
+    """The decoder maps (batch, 2) to (batch, 28, 28) probabilities"""
+    decoder = ns.build_decoder(latent_dim=2)
+    images = _numpy(decoder(_float32(np.random.default_rng(0).normal(size=(4, 2)) * 3)))
+    expect(images.shape == (4, 28, 28), "wrong output shape", expected=(4, 28, 28), got=images.shape,
+           hint="end with layers.Reshape((28, 28)).")
+    expect(images.min() >= 0.0 and images.max() <= 1.0, "outputs must be probabilities in [0, 1]",
+           got=(float(images.min()), float(images.max())), hint="the last Dense layer uses activation='sigmoid'.")
+
+
+@public_check("build_decoder")
+def decoder_is_the_books(ns):
+    """2-512-784: exactly 403,728 weights for latent_dim=2"""
+    count = ns.build_decoder(latent_dim=2).count_params()
+    expected = 2 * 512 + 512 + 512 * 784 + 784
+    expect(count == expected, "the decoder has the wrong number of weights", expected=expected, got=count,
+           hint="Dense(512, relu) -> Dense(784, sigmoid) -> Reshape((28, 28)).")
+
+
+# ----------------------------------------------------------------------------- VAE
+
+def _small_vae(ns):
+    import keras
+
+    vae = ns.VAE(ns.build_encoder(latent_dim=2), ns.build_decoder(latent_dim=2))
+    # Eager: a handful of tiny batches runs faster than tracing a graph first.
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3), run_eagerly=True)
+    return vae
+
+
+@public_check("vae")
+def vae_forward_pass(ns):
+    """call returns (z_mean, z_log_var, reconstruction)"""
+    vae = _small_vae(ns)
+    out = vae(_float32(np.zeros((3, 28, 28))))
+    expect(isinstance(out, (list, tuple)) and len(out) == 3, "call should return three things",
+           got=type(out).__name__, hint="return z_mean, z_log_var, self.decoder(z)")
+    shapes = [tuple(_numpy(o).shape) for o in out]
+    expect(shapes == [(3, 2), (3, 2), (3, 28, 28)], "wrong shapes out of call",
+           expected=[(3, 2), (3, 2), (3, 28, 28)], got=shapes,
+           hint="decode the sampled z (the third output of the encoder).")
+
+
+@public_check("vae")
+def vae_loss_at_the_start(ns):
+    """An untrained VAE scores about 784 ln 2 = 543 nats, reported as loss, kl_loss, reconstruction_loss"""
+    vae = _small_vae(ns)
+    x = _float32(np.random.default_rng(0).random((100, 28, 28)) > 0.8)
+    result = vae.evaluate(x, batch_size=50, verbose=0, return_dict=True)
+    names = {"loss", "kl_loss", "reconstruction_loss"}
+    expect(names <= set(result), "evaluate should report the loss and its two parts",
+           expected=sorted(names), got=sorted(result),
+           hint="update self.kl_loss_tracker and self.reconstruction_loss_tracker in compute_loss.")
+    total = result["loss"]
+    expect(500 < total < 600, "the loss of an untrained VAE should be near 543 nats",
+           expected="about 543", got=round(total, 2),
+           hint="return the batch mean of kl_divergence + reconstruction_loss (each summed per image).")
+    parts = result["kl_loss"] + result["reconstruction_loss"]
+    expect(abs(total - parts) < 0.5, "loss should equal kl_loss + reconstruction_loss",
+           expected=round(parts, 2), got=round(total, 2),
+           hint="feed the trackers the same per-image values you add up for the loss.")
+
+
+@public_check("vae")
+def vae_learns(ns):
+    """Ten training steps on 500 random sparse images lower the loss"""
+    vae = _small_vae(ns)
+    x = _float32(np.random.default_rng(0).random((500, 28, 28)) > 0.85)
+    before = vae.evaluate(x, batch_size=500, verbose=0, return_dict=True)["loss"]
+    vae.fit(x, epochs=2, batch_size=100, verbose=0)
+    after = vae.evaluate(x, batch_size=500, verbose=0, return_dict=True)["loss"]
+    expect(after < before - 20, "the loss did not go down while training",
+           expected=f"below {before - 20:.1f}", got=round(after, 2),
+           hint="compute_loss must return a scalar tensor computed from y_pred, so gradients reach the weights.")

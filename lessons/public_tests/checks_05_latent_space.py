@@ -1,0 +1,85 @@
+"""Public checks of lesson 05_latent_space: a fake decoder that paints its input, small exact cases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from public_tests.framework import expect, public_check
+
+
+def painting_decoder():
+    """A stand-in decoder: latent point (z0, z1) -> a 28x28 image, left half z0, right half z1.
+
+    With it the picture that latent_grid returns shows exactly which point went where.
+    """
+    import keras
+    from keras import ops
+
+    class Paint(keras.layers.Layer):
+        def call(self, z):
+            batch = ops.shape(z)[0]
+            left = ops.broadcast_to(ops.reshape(z[:, 0], (-1, 1, 1)), (batch, 28, 14))
+            right = ops.broadcast_to(ops.reshape(z[:, 1], (-1, 1, 1)), (batch, 28, 14))
+            return ops.concatenate([left, right], axis=2)
+
+    z = keras.Input(shape=(2,))
+    return keras.Model(z, Paint()(z), name="painting_decoder")
+
+
+def _cell(grid, i, j):
+    """(z0, z1) painted in the cell of row i, column j."""
+    tile = grid[i * 28:(i + 1) * 28, j * 28:(j + 1) * 28]
+    return round(float(tile[:, :14].mean()), 4), round(float(tile[:, 14:].mean()), 4)
+
+
+@public_check("latent_grid")
+def grid_has_the_right_size(ns):
+    """latent_grid(decoder, n=3) is one (84, 84) picture"""
+    grid = np.asarray(ns.latent_grid(painting_decoder(), n=3, span=1.5))
+    expect(grid.shape == (84, 84), "wrong picture size", expected=(84, 84), got=grid.shape,
+           hint="n x n tiles of 28 x 28 pixels: reshape to (n, n, 28, 28), transpose, reshape to (n*28, n*28).")
+
+
+@public_check("latent_grid")
+def grid_corners(ns):
+    """Top-left is (-1.5, -1.5), top-right (1.5, -1.5), bottom-left (-1.5, 1.5)"""
+    grid = np.asarray(ns.latent_grid(painting_decoder(), n=3, span=1.5))
+    got = {"top-left": _cell(grid, 0, 0), "top-right": _cell(grid, 0, 2), "bottom-left": _cell(grid, 2, 0)}
+    expected = {"top-left": (-1.5, -1.5), "top-right": (1.5, -1.5), "bottom-left": (-1.5, 1.5)}
+    expect(got == expected, "the latent points are not where the map puts them (a fake decoder painted "
+           "z[0] on the left half of each tile and z[1] on the right half)", expected=expected, got=got,
+           hint="z[0] should follow the column j (left to right), z[1] the row i (top to bottom), "
+                "both from -span to +span inclusive.")
+
+
+@public_check("latent_grid")
+def grid_is_tiled_row_by_row(ns):
+    """Each 28 x 28 tile holds one whole decoded image"""
+    grid = np.asarray(ns.latent_grid(painting_decoder(), n=3, span=1.5))
+    tile = grid[28:56, 28:56]  # the centre cell, z = (0, 0)... painted 0 on both halves
+    left, right = grid[0:28, 28:42], grid[0:28, 42:56]  # top-centre: z = (0, -1.5)
+    ok = np.allclose(tile, 0.0, atol=1e-6) and np.allclose(left, 0.0, atol=1e-6) and np.allclose(right, -1.5, atol=1e-6)
+    expect(ok, "the tiles are cut up: a tile should be one image, not pieces of several",
+           hint="from (n, n, 28, 28) go to (n, 28, n, 28) with transpose(0, 2, 1, 3) before the last reshape.")
+
+
+@public_check("interpolate")
+def interpolate_small_case(ns):
+    """interpolate([0, 0], [1, 2], 5) steps by a quarter"""
+    got = np.asarray(ns.interpolate(np.array([0.0, 0.0]), np.array([1.0, 2.0]), 5))
+    expected = np.array([[0, 0], [0.25, 0.5], [0.5, 1.0], [0.75, 1.5], [1.0, 2.0]])
+    expect(got.shape == (5, 2), "wrong shape", expected=(5, 2), got=got.shape,
+           hint="one row per step, one column per latent dimension.")
+    expect(np.allclose(got, expected, atol=1e-6), "wrong points", expected=expected.tolist(), got=got.round(4).tolist(),
+           hint="t = np.linspace(0, 1, steps) includes both ends; row k is (1 - t_k) * z_start + t_k * z_end.")
+
+
+@public_check("interpolate")
+def interpolate_endpoints(ns):
+    """The first row is z_start and the last row is z_end"""
+    rng = np.random.default_rng(0)
+    start, end = rng.normal(size=32), rng.normal(size=32)
+    got = np.asarray(ns.interpolate(start, end, 10))
+    expect(got.shape == (10, 32), "wrong shape", expected=(10, 32), got=got.shape)
+    expect(np.allclose(got[0], start, atol=1e-5) and np.allclose(got[-1], end, atol=1e-5),
+           "the path should start at z_start and end at z_end", hint="include both endpoints.")

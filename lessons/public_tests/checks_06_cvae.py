@@ -1,0 +1,184 @@
+"""Public checks of lesson 06_cvae: shapes, weight counts, and a fake decoder that shows its input."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from public_tests.framework import expect, public_check
+
+
+def _numpy(value):
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(value))
+
+
+def _float32(array):
+    return np.asarray(array, dtype="float32")
+
+
+def showing_decoder(latent_dim=2):
+    """A stand-in decoder that writes its input vector [z, label] into the first pixels of the image."""
+    import keras
+    from keras import ops
+
+    class Show(keras.layers.Layer):
+        def call(self, inputs):
+            padded = ops.pad(inputs, [[0, 0], [0, 784 - (latent_dim + 10)]])
+            return ops.reshape(padded, (-1, 28, 28))
+
+    inputs = keras.Input(shape=(latent_dim + 10,))
+    return keras.Model(inputs, Show()(inputs), name="showing_decoder")
+
+
+def _batch(n=3, seed=0):
+    rng = np.random.default_rng(seed)
+    images = _float32(rng.random((n, 28, 28)))
+    labels = _float32(np.eye(10)[rng.integers(0, 10, n)])
+    return images, labels
+
+
+# ----------------------------------------------------------------------------- encoder / decoder
+
+@public_check("build_cvae_encoder")
+def cvae_encoder_shapes(ns):
+    """[images (3, 28, 28), labels (3, 10)] -> three (3, 2) outputs"""
+    encoder = ns.build_cvae_encoder(latent_dim=2)
+    images, labels = _batch()
+    outputs = encoder([images, labels])
+    expect(isinstance(outputs, (list, tuple)) and len(outputs) == 3, "return [z_mean, z_log_var, z]",
+           got=type(outputs).__name__, hint="keras.Model([images, labels], [z_mean, z_log_var, z]).")
+    shapes = [tuple(_numpy(o).shape) for o in outputs]
+    expect(shapes == [(3, 2)] * 3, "wrong output shapes", expected=[(3, 2)] * 3, got=shapes)
+
+
+@public_check("build_cvae_encoder")
+def cvae_encoder_weights(ns):
+    """(784 + 10)-512-2: exactly 409,092 weights"""
+    count = ns.build_cvae_encoder(latent_dim=2).count_params()
+    expected = (784 + 10) * 512 + 512 + 2 * (512 * 2 + 2)
+    expect(count == expected, "the encoder has the wrong number of weights", expected=expected, got=count,
+           hint="Flatten the image, Concatenate it with the label (794 numbers), then Dense(512, relu) and the two heads.")
+
+
+@public_check("build_cvae_encoder")
+def cvae_encoder_reads_the_label(ns):
+    """The same image with another label gets another z_mean"""
+    encoder = ns.build_cvae_encoder(latent_dim=2)
+    images, _ = _batch(1)
+    mean_as_3 = _numpy(encoder([images, _float32(np.eye(10)[[3]])])[0])
+    mean_as_8 = _numpy(encoder([images, _float32(np.eye(10)[[8]])])[0])
+    expect(not np.allclose(mean_as_3, mean_as_8), "z_mean ignores the label",
+           hint="join the label to the flattened pixels with layers.Concatenate() before the hidden layer.")
+
+
+@public_check("build_cvae_decoder")
+def cvae_decoder_shapes(ns):
+    """The decoder takes latent_dim + 10 numbers and returns (batch, 28, 28) probabilities"""
+    decoder = ns.build_cvae_decoder(latent_dim=2)
+    expect(tuple(decoder.input_shape) == (None, 12), "wrong input size", expected=(None, 12),
+           got=tuple(decoder.input_shape), hint="the input is z (latent_dim numbers) joined with the label (10).")
+    images = _numpy(decoder(_float32(np.random.default_rng(0).normal(size=(4, 12)) * 3)))
+    expect(images.shape == (4, 28, 28), "wrong output shape", expected=(4, 28, 28), got=images.shape,
+           hint="end with layers.Reshape((28, 28)).")
+    expect(images.min() >= 0 and images.max() <= 1, "outputs must be probabilities",
+           hint="the last Dense layer uses activation='sigmoid'.")
+
+
+@public_check("build_cvae_decoder")
+def cvae_decoder_weights(ns):
+    """12-512-784: exactly 408,848 weights"""
+    count = ns.build_cvae_decoder(latent_dim=2).count_params()
+    expected = 12 * 512 + 512 + 512 * 784 + 784
+    expect(count == expected, "the decoder has the wrong number of weights", expected=expected, got=count,
+           hint="Dense(512, relu) on the 12 inputs, then Dense(784, sigmoid), then Reshape.")
+
+
+# ----------------------------------------------------------------------------- CVAE
+
+@public_check("cvae")
+def cvae_forward_pass(ns):
+    """call((images, labels)) returns z_mean, z_log_var and images"""
+    cvae = ns.CVAE(ns.build_cvae_encoder(latent_dim=2), ns.build_cvae_decoder(latent_dim=2))
+    out = cvae(_batch())
+    expect(isinstance(out, (list, tuple)) and len(out) == 3, "call should return three things",
+           got=type(out).__name__, hint="return z_mean, z_log_var, reconstruction")
+    shapes = [tuple(_numpy(o).shape) for o in out]
+    expect(shapes == [(3, 2), (3, 2), (3, 28, 28)], "wrong shapes", expected=[(3, 2), (3, 2), (3, 28, 28)], got=shapes)
+
+
+@public_check("cvae")
+def cvae_passes_the_label_to_the_decoder(ns):
+    """The decoder gets [z, label]"""
+    cvae = ns.CVAE(ns.build_cvae_encoder(latent_dim=2), showing_decoder(latent_dim=2))
+    images, labels = _batch()
+    shown = _numpy(cvae((images, labels))[2]).reshape(3, -1)[:, :12]
+    expect(np.allclose(shown[:, 2:], labels), "the decoder's input does not end with the label",
+           expected=labels.tolist(), got=shown[:, 2:].round(3).tolist(),
+           hint="decode ops.concatenate([z, labels], axis=-1): z first, then the label.")
+
+
+@public_check("cvae")
+def cvae_evaluates(ns):
+    """An untrained CVAE scores about 543 nats; evaluate reports loss, kl_loss, reconstruction_loss"""
+    import keras
+
+    cvae = ns.CVAE(ns.build_cvae_encoder(latent_dim=2), ns.build_cvae_decoder(latent_dim=2))
+    cvae.compile(optimizer=keras.optimizers.Adam(1e-3), run_eagerly=True)
+    rng = np.random.default_rng(0)
+    images = _float32(rng.random((100, 28, 28)) > 0.8)
+    labels = _float32(np.eye(10)[rng.integers(0, 10, 100)])
+    result = cvae.evaluate((images, labels), batch_size=50, verbose=0, return_dict=True)
+    names = {"loss", "kl_loss", "reconstruction_loss"}
+    expect(names <= set(result), "evaluate should report the loss and its parts", expected=sorted(names),
+           got=sorted(result), hint="update both trackers in compute_loss.")
+    expect(500 < result["loss"] < 600, "the loss of an untrained CVAE should be near 543 nats",
+           got=round(result["loss"], 2), hint="compare the reconstruction with the images, x[0], not with the pair.")
+
+
+# ----------------------------------------------------------------------------- generation
+
+@public_check("generate_digits")
+def generate_uses_the_requested_label(ns):
+    """generate_digits(decoder, 7, n=5) decodes [z, one-hot 7] five times"""
+    images = np.asarray(ns.generate_digits(showing_decoder(latent_dim=2), 7, n=5, latent_dim=2, seed=0))
+    expect(images.shape == (5, 28, 28), "wrong shape", expected=(5, 28, 28), got=images.shape,
+           hint="one 28 x 28 image per sample.")
+    labels = images.reshape(5, -1)[:, 2:12]
+    expect(np.allclose(labels, np.eye(10)[[7] * 5]), "the decoder did not get the one-hot label of 7 after z",
+           expected=np.eye(10)[7].tolist(), got=labels[0].round(3).tolist(),
+           hint="np.concatenate([z, labels], axis=1) with labels[:, digit] = 1.")
+
+
+@public_check("generate_digits")
+def generate_draws_standard_normal_z(ns):
+    """z comes from N(0, I) and the seed fixes it"""
+    images = np.asarray(ns.generate_digits(showing_decoder(latent_dim=2), 1, n=2000, latent_dim=2, seed=0))
+    z = images.reshape(2000, -1)[:, :2]
+    expect(np.allclose(z.mean(axis=0), 0, atol=0.1) and np.allclose(z.std(axis=0), 1, atol=0.08),
+           "z should be drawn from a standard normal", got={"mean": z.mean(axis=0).round(3).tolist(),
+                                                            "std": z.std(axis=0).round(3).tolist()},
+           hint="np.random.default_rng(seed).standard_normal((n, latent_dim)).")
+    again = np.asarray(ns.generate_digits(showing_decoder(latent_dim=2), 1, n=2000, latent_dim=2, seed=0))
+    expect(np.allclose(images, again), "the same seed should give the same digits",
+           hint="make the generator from `seed`: np.random.default_rng(seed).")
+
+
+@public_check("blend_labels")
+def blend_half_and_half(ns):
+    """blend_labels({3: 0.5, 8: 0.5}) has 0.5 at positions 3 and 8"""
+    got = np.asarray(ns.blend_labels({3: 0.5, 8: 0.5}), dtype="float64")
+    expected = np.zeros(10)
+    expected[[3, 8]] = 0.5
+    expect(got.shape == (10,) and np.allclose(got, expected), "wrong label vector",
+           expected=expected.tolist(), got=got.round(3).tolist(), hint="put each weight at its digit's position.")
+
+
+@public_check("blend_labels")
+def blend_sums_to_one(ns):
+    """blend_labels({3: 1, 8: 3}) is scaled to sum to 1"""
+    got = np.asarray(ns.blend_labels({3: 1, 8: 3}), dtype="float64")
+    expected = np.zeros(10)
+    expected[3], expected[8] = 0.25, 0.75
+    expect(np.allclose(got, expected), "the weights should be scaled to sum to 1",
+           expected=expected.tolist(), got=got.round(3).tolist(), hint="divide by the sum of the weights.")

@@ -1,0 +1,49 @@
+"""Shared fixtures of the project's test suite.
+
+Real-data tests take the ``real_data`` fixture: ``real_data("mnist")`` returns
+the path of a verified data file (from ``AECOURSE_DATA_DIR``, the download
+cache, or a fresh download). Without the data they are skipped, with a reason
+that says how to get it; under ``CI_REQUIRE_DATA=1`` (set by ``.ci/run``) they
+fail instead, so CI cannot pass by silently skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+HOW_TO_GET_DATA = (
+    "set AECOURSE_DATA_DIR to a folder holding the data files (e.g. `make test DATA=/path`), "
+    "or run with internet access so the course can download them")
+
+
+def _require_data() -> bool:
+    return os.environ.get("CI_REQUIRE_DATA", "").strip() not in ("", "0")
+
+
+def pytest_collection_modifyitems(items):
+    # Tests that need real data carry the `realdata` marker automatically, so
+    # `pytest -m "not realdata"` runs the self-contained part of the suite.
+    for item in items:
+        if "real_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.realdata)
+
+
+@pytest.fixture
+def real_data():
+    """A function ``name -> Path`` that finds a real data file or skips (fails in CI)."""
+    from aecourse.download import DataCheckError, fetch
+
+    def need(name: str):
+        try:
+            return fetch(name, progressbar=False)
+        except DataCheckError:
+            raise  # the data is there but wrong: that is a failure, never a skip
+        except Exception as err:  # missing locally, no network
+            reason = f"real data {name!r} unavailable ({type(err).__name__}: {err}); {HOW_TO_GET_DATA}"
+            if _require_data():
+                pytest.fail(f"CI_REQUIRE_DATA=1 but {reason}", pytrace=False)
+            pytest.skip(reason)
+
+    return need

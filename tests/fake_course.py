@@ -1,0 +1,133 @@
+"""A tiny course (one lesson, three exercises, no TensorFlow) for testing the grader itself.
+
+Grading it takes seconds, so hostile submissions (exits, hangs, huge
+allocations, broken files) can each be tried without training anything.
+``env(root)`` points the grader at it (AUTOGRADER_SOLUTIONS, AUTOGRADER_HIDDEN_TESTS).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import nbformat
+
+LESSON = "01_fake"
+
+SETUP = "import math\n\nFACTOR = 2\n"
+
+CELLS = {
+    "add": '''# Exercise: add
+def add(a, b):
+    """The sum of a and b."""
+    ### BEGIN SOLUTION
+    return a + b
+    ### END SOLUTION
+''',
+    # Uses the exercise above: graded with the reference `add`, whatever the student's `add` does.
+    "scale": '''# Exercise: scale
+def scale(x):
+    """FACTOR times x."""
+    ### BEGIN SOLUTION
+    return add(FACTOR * x, 0)
+    ### END SOLUTION
+''',
+    "counter": '''# Exercise: counter
+class Counter:
+    """Counts up from a start value."""
+
+    def __init__(self, start=0):
+        ### BEGIN SOLUTION
+        self.value = start
+        ### END SOLUTION
+
+    def up(self):
+        ### BEGIN SOLUTION
+        self.value += 1
+        return self.value
+        ### END SOLUTION
+''',
+}
+
+HIDDEN_TESTS = '''
+from autograder.testing import points
+
+
+class TestAdd:
+    exercise = "add"
+
+    @points(2)
+    def test_small_numbers(self, student):
+        """adds small numbers"""
+        assert student.add(2, 3) == 5, "add(2, 3) should be 5"
+
+    @points(1)
+    def test_negative_numbers(self, student):
+        assert student.add(-1, -1) == -2
+
+
+class TestScale:
+    exercise = "scale"
+
+    @points(3)
+    def test_scale(self, student):
+        assert student.scale(4) == 8, "scale(4) should be 8"
+
+
+class TestCounter:
+    exercise = "counter"
+
+    @points(1)
+    def test_start(self, student):
+        assert student.Counter(5).value == 5
+
+    @points(2)
+    def test_up(self, student):
+        counter = student.Counter(1)
+        assert counter.up() == 2 and counter.up() == 3, "up() should return 2 then 3"
+'''
+
+CONFTEST = "from autograder.testing import reference, student  # noqa: F401\n"
+
+
+def master() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# A fake lesson"))
+    setup = nbformat.v4.new_code_cell(SETUP)
+    setup.metadata["tags"] = ["setup"]
+    nb.cells.append(setup)
+    for name, source in CELLS.items():
+        nb.cells.append(nbformat.v4.new_code_cell(source.rstrip("\n")))
+        check = nbformat.v4.new_code_cell(f'check("{name}")')
+        check.metadata["tags"] = ["check"]
+        nb.cells.append(check)
+    # A "training" cell the grader must never run.
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('the grader ran a training cell')"))
+    return nb
+
+
+def make(root: Path) -> Path:
+    """Write the fake masters and hidden tests under ``root``; returns root."""
+    (root / "solutions").mkdir(parents=True, exist_ok=True)
+    (root / "hidden_tests").mkdir(exist_ok=True)
+    nbformat.write(master(), root / "solutions" / f"{LESSON}.ipynb")
+    (root / "hidden_tests" / f"test_{LESSON}.py").write_text(HIDDEN_TESTS)
+    (root / "hidden_tests" / "conftest.py").write_text(CONFTEST)
+    return root
+
+
+def env(root: Path) -> dict[str, str]:
+    return dict(os.environ, AUTOGRADER_SOLUTIONS=str(root / "solutions"),
+                AUTOGRADER_HIDDEN_TESTS=str(root / "hidden_tests"))
+
+
+def with_cell(exercise: str, source: str) -> nbformat.NotebookNode:
+    """The master with one exercise cell replaced (``source`` keeps its own header, or gets one)."""
+    nb = copy.deepcopy(master())
+    header = f"# Exercise: {exercise}"
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith(header):
+            cell.source = source if source.lstrip().startswith("# Exercise:") else f"{header}\n{source}"
+            return nb
+    raise KeyError(exercise)

@@ -1,0 +1,105 @@
+"""load_mnist and load_cats: facts of the real files, shapes, the split, the fallback order."""
+
+import os
+
+import numpy as np
+import pytest
+
+from aecourse.datasets import load_cats, load_mnist
+from aecourse.quickdraw import Drawing, rasterize, write_drawings
+
+
+def test_load_mnist_facts(real_data, monkeypatch):
+    # Facts from the data folder's README (they hold for Keras' file too).
+    real_data("mnist")
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert y_train.shape == (60000,) and y_test.shape == (10000,)
+    assert x_train.dtype == np.float32 and x_test.dtype == np.float32
+    assert y_train.dtype == np.uint8
+    assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert y_test[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert x_train.min() == 0.0 and x_train.max() == 1.0 and x_test.max() == 1.0
+    # Mean of the uint8 pixels is 33.3184; the float images are those divided by 255.
+    assert abs(x_train.mean(dtype=np.float64) * 255 - 33.3184) < 1e-3
+    assert sorted(np.unique(y_test).tolist()) == list(range(10))
+
+
+@pytest.fixture
+def sample_only(real_data, tmp_path, monkeypatch):
+    """A data folder holding only the lab's 2,000-cat bitmap sample."""
+    sample = real_data("quickdraw/cat_numpy_bitmap_sample.npy")
+    folder = tmp_path / "lab"
+    (folder / "quickdraw").mkdir(parents=True)
+    os.symlink(sample, folder / "quickdraw" / "cat_numpy_bitmap_sample.npy")
+    monkeypatch.setenv("AECOURSE_DATA_DIR", str(folder))
+    return folder
+
+
+def test_load_cats_on_the_real_sample(sample_only):
+    cats = load_cats()
+    assert cats.source == "numpy_bitmap"
+    assert cats.x_train.shape == (1700, 32, 32, 1) and cats.x_test.shape == (300, 32, 32, 1)
+    assert cats.x_train.dtype == np.float32 and cats.x_test.dtype == np.float32
+    assert cats.x_train.min() == 0.0 and cats.x_train.max() == 1.0
+    assert "sample" in cats.description and "cat.bin" in cats.description
+    # The padding is empty: no ink in the 2-pixel frame.
+    assert not cats.x_train[:, :2].any() and not cats.x_train[:, 30:].any()
+    assert not cats.x_train[:, :, :2].any() and not cats.x_train[:, :, 30:].any()
+    # Background is the majority, ink the minority (ink = 1 on 0).
+    assert cats.x_train.mean() < 0.25
+
+
+def test_load_cats_split_is_deterministic_and_complete(sample_only):
+    first, again = load_cats(seed=0), load_cats(seed=0)
+    np.testing.assert_array_equal(first.x_train, again.x_train)
+    np.testing.assert_array_equal(first.x_test, again.x_test)
+    other = load_cats(seed=1)
+    assert not np.array_equal(first.x_test, other.x_test)
+    # Every drawing lands in exactly one part.
+    raw = np.load(sample_only / "quickdraw" / "cat_numpy_bitmap_sample.npy")
+    both = np.concatenate([first.x_train, first.x_test])[:, 2:30, 2:30, 0].reshape(2000, 784)
+    rows = lambda a: sorted(map(bytes, a))
+    assert rows(np.round(both * 255).astype(np.uint8)) == rows(raw)
+
+
+def test_load_cats_limit_and_sizes(sample_only):
+    small = load_cats(limit=100)
+    assert small.x_train.shape == (85, 32, 32, 1) and small.x_test.shape == (15, 32, 32, 1)
+    assert load_cats(size=28, limit=20).x_train.shape == (17, 28, 28, 1)
+    with pytest.raises(ValueError, match="28 or 32"):
+        load_cats(size=64)
+
+
+def synthetic_cats(n):
+    rng = np.random.default_rng(0)
+    return [Drawing(k, "US", True, 1_490_000_000,
+                    [(rng.integers(0, 256, 5).astype(np.uint8), rng.integers(0, 256, 5).astype(np.uint8))])
+            for k in range(n)]
+
+
+def test_load_cats_prefers_the_binary_file(tmp_path, monkeypatch):
+    folder = tmp_path / "lab"
+    (folder / "quickdraw").mkdir(parents=True)
+    drawings = synthetic_cats(40)
+    write_drawings(folder / "quickdraw" / "cat.bin", drawings)
+    np.save(folder / "quickdraw" / "cat_numpy_bitmap_sample.npy", np.zeros((10, 784), np.uint8))
+    monkeypatch.setenv("AECOURSE_DATA_DIR", str(folder))
+    cats = load_cats(test_fraction=0.25, size=16)
+    assert cats.source == "binary"
+    assert cats.x_train.shape == (30, 16, 16, 1) and cats.x_test.shape == (10, 16, 16, 1)
+    assert "cat.bin" in cats.description and "because" not in cats.description
+    expected = np.stack([rasterize(d.strokes, size=16) for d in drawings])
+    got = np.concatenate([cats.x_train, cats.x_test])[..., 0]
+    assert sorted(map(bytes, got)) == sorted(map(bytes, expected))
+
+
+def test_load_cats_without_any_file_says_what_is_missing(tmp_path, monkeypatch):
+    import pooch
+
+    monkeypatch.setenv("AECOURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(pooch, "retrieve", lambda *a, **k: pytest.fail("network used"))
+    with pytest.raises(FileNotFoundError) as caught:
+        load_cats()
+    for name in ("quickdraw/cat.bin", "quickdraw/cat.npy", "quickdraw/cat_numpy_bitmap_sample.npy"):
+        assert name in str(caught.value)
