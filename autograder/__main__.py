@@ -37,7 +37,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", default="grading-output", help="folder for the reports (default: grading-output)")
     g.add_argument("--jobs", type=int, default=1, help="exercises graded at once (default 1)")
     g.add_argument("--timeout-per-exercise", type=float, default=Limits.timeout, metavar="S",
-                   help=f"seconds per exercise (default {Limits.timeout:g})")
+                   help=f"CPU seconds per exercise and thread it may use (default {Limits.timeout:g}); "
+                        "code that computes nothing for a quarter of that (at least 10 s) is stopped too")
     g.add_argument("--memory-mb", type=int, metavar="M",
                    help="resident memory per exercise in MB (default 4096, less on a small machine)")
     g.add_argument("--seed", type=int, default=0, help="seed set before each exercise (default 0)")
@@ -69,6 +70,11 @@ def run_grade(args) -> int:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
+    if not submissions:
+        print(f"autograder: no notebooks or student folders in {args.path}")
+        print(class_summary([]))
+        write_csv(out / "grades.csv", [], {}, [])
+        return 0
     runner = Runner(limits)
     try:
         plan = collect_plan(runner, out / "logs")
@@ -84,7 +90,8 @@ def run_grade(args) -> int:
         return 2
 
     print(f"grading {len(submissions)} submission(s) from {args.path or args.manifest} "
-          f"({limits.jobs} at a time, {limits.timeout:g} s and {limits.memory_mb} MB per exercise, seed {limits.seed})",
+          f"({limits.jobs} at a time; per exercise {limits.timeout:g} s of CPU per thread, {limits.threads} thread(s), "
+          f"{limits.memory_mb} MB; seed {limits.seed})",
           flush=True)
     blocks = []
 

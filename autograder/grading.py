@@ -31,6 +31,7 @@ class PlannedTest:
     nodeid: str
     title: str
     points: float
+    trains: bool = False   # its exercise trains a model (listed in the module's MEASURES)
 
 
 # lesson -> exercise -> tests, in the order of the hidden-test module
@@ -38,7 +39,7 @@ Plan = dict[str, dict[str, list[PlannedTest]]]
 
 
 @dataclass
-class TestResult:
+class GradedTest:
     title: str
     points: float
     score: float
@@ -49,7 +50,7 @@ class TestResult:
 class ExerciseResult:
     lesson: str
     exercise: str
-    tests: list[TestResult]
+    tests: list[GradedTest]
     seconds: float = 0.0
 
     @property
@@ -94,7 +95,7 @@ def collect_plan(runner: Runner, log_dir: Path, hidden_tests: Path = HIDDEN_TEST
     for record in finished.records:
         if record.get("kind") == "test":
             plan.setdefault(record["lesson"], {}).setdefault(record["exercise"], []).append(
-                PlannedTest(record["nodeid"], record["title"], float(record["points"])))
+                PlannedTest(record["nodeid"], record["title"], float(record["points"]), bool(record.get("trains"))))
     return plan
 
 
@@ -122,7 +123,7 @@ def safe_name(name: str) -> str:
 
 
 def _zero(lesson: str, exercise: str, tests: list[PlannedTest], message: str) -> ExerciseResult:
-    return ExerciseResult(lesson, exercise, [TestResult(t.title, t.points, 0.0, message) for t in tests])
+    return ExerciseResult(lesson, exercise, [GradedTest(t.title, t.points, 0.0, message) for t in tests])
 
 
 def score_exercise(lesson: str, exercise: str, tests: list[PlannedTest], finished: Finished) -> ExerciseResult:
@@ -141,11 +142,11 @@ def score_exercise(lesson: str, exercise: str, tests: list[PlannedTest], finishe
     for test in tests:
         verdict = verdicts.get(test.nodeid)
         if verdict is None:
-            results.append(TestResult(test.title, test.points, 0.0, missing))
+            results.append(GradedTest(test.title, test.points, 0.0, missing))
         elif verdict.get("outcome") == "passed":
-            results.append(TestResult(test.title, test.points, test.points, ""))
+            results.append(GradedTest(test.title, test.points, test.points, ""))
         else:
-            results.append(TestResult(test.title, test.points, 0.0, verdict.get("message") or "failed"))
+            results.append(GradedTest(test.title, test.points, 0.0, verdict.get("message") or "failed"))
     return ExerciseResult(lesson, exercise, results, finished.seconds)
 
 
@@ -181,6 +182,9 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                     log = log_dir / safe_name(submission.name) / f"{lesson}.{exercise}.log"
                     jobs.append(Job(key, task, log))
 
+    # Exercises that train go first: started early, they run beside the many
+    # quick ones instead of being left alone at the end (shorter wall time).
+    jobs.sort(key=lambda job: not any(t.trains for t in plan[job.key[1]][job.key[2]]))
     waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
     results: dict[int, StudentResult] = {}
 

@@ -17,7 +17,17 @@ Design (numbers measured on the course's 2-core machine):
   slower (one import per exercise) but independent of fork.
 
 Each child leads its own process group, so a time-out or a memory overrun kills
-the child and anything it started. Memory is watched as the resident set size
+the child and anything it started.
+
+Time is limited as CPU time of the group: ``timeout`` seconds per thread the
+child may use. On a machine shared with other work a correct exercise takes
+longer by the clock but not in CPU time, so its verdict does not depend on
+the neighbours; an endless loop burns CPU and is stopped all the same. Code
+that waits without computing (sleeping, a deadlock) is stopped once it has
+used under 0.1 s of CPU in ``idle_limit`` seconds, and anything at all after
+``WALL_FACTOR`` times the timeout by the clock.
+
+Memory is watched as the resident set size
 (RSS) of the whole group, read from /proc every ``POLL`` seconds: TensorFlow
 reserves gigabytes of address space it never touches, so an address-space
 limit (RLIMIT_AS) would have to be so generous it would catch nothing. A
@@ -37,19 +47,25 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Hashable
 
 POLL = 0.1          # seconds between checks of the running children
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICK = os.sysconf("SC_CLK_TCK")
+WALL_FACTOR = 10    # wall-clock backstop = WALL_FACTOR x timeout
+IDLE_CPU = 0.1      # CPU seconds that count as progress within the idle limit
 LOG_LIMIT = 64 * 2**20  # RLIMIT_FSIZE: a student printing in an endless loop must not fill the disk
 ADDRESS_SPACE_SLACK_MB = 16 * 1024  # TensorFlow maps ~5-8 GB of virtual memory it never uses
 
 # Modules the parent imports once so that every forked child has them for free.
+# AUTOGRADER_PRELOAD (comma-separated) replaces the list, e.g. for a course
+# without TensorFlow (the project's tests grade such a fake course).
 PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib", "matplotlib.pyplot", "nbformat", "pytest",
            "aecourse", "aecourse.config", "aecourse.seeding", "public_tests", "public_tests.framework",
            "autograder.notebooks", "autograder.testing", "autograder.worker")
+PRELOAD_ENV = "AUTOGRADER_PRELOAD"
 
 
 def default_memory_mb(jobs: int = 1) -> int:
@@ -67,11 +83,16 @@ def default_memory_mb(jobs: int = 1) -> int:
 
 @dataclass
 class Limits:
-    timeout: float = 120.0      # seconds per exercise
+    timeout: float = 120.0      # CPU seconds per exercise and per thread (see the module's docstring)
     memory_mb: int = 4096       # RSS per exercise (its whole process group)
     jobs: int = 1               # children at once
     seed: int = 0
     spawn: bool = False         # fresh interpreters instead of forks
+
+    @property
+    def idle_limit(self) -> float:
+        """Seconds without computing after which an exercise counts as stuck."""
+        return max(10.0, self.timeout / 4)
 
     @property
     def threads(self) -> int:
@@ -106,9 +127,11 @@ class _Running:
     started: float
     process: subprocess.Popen | None = None
     peak_mb: float = 0.0
+    cpu_seconds: float = 0.0
+    progress_cpu: float = 0.0       # CPU seconds at the last sign of progress ...
+    progress_time: float = 0.0      # ... and when that was
     killed: str | None = None
     status: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def preload() -> None:
@@ -117,7 +140,11 @@ def preload() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     import importlib
 
-    for name in PRELOAD:
+    names = os.environ.get(PRELOAD_ENV)
+    for name in (names.split(",") if names is not None else PRELOAD):
+        if not name.strip():
+            continue
+        name = name.strip()
         try:
             importlib.import_module(name)
         except ImportError:
@@ -142,9 +169,13 @@ def fork_is_safe() -> bool:
         return False
 
 
-def group_rss_mb() -> dict[int, float]:
-    """Resident memory per process group, in MB, from /proc."""
-    usage: dict[int, float] = {}
+def group_usage() -> dict[int, tuple[float, float]]:
+    """(resident memory in MB, CPU seconds) per process group, from /proc.
+
+    CPU counts each process's own time and that of its children it has
+    already reaped, so work done by short-lived subprocesses counts too.
+    """
+    usage: dict[int, tuple[float, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -153,9 +184,14 @@ def group_rss_mb() -> dict[int, float]:
                 stat = handle.read()
         except OSError:
             continue  # the process ended meanwhile
-        fields = stat[stat.rfind(b")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
-        pgrp, rss_pages = int(fields[2]), int(fields[21])
-        usage[pgrp] = usage.get(pgrp, 0.0) + rss_pages * PAGE / 2**20
+        # After "pid (comm) " (comm may hold spaces): field 3 state is index 0, so field k is index k - 3:
+        # 5 pgrp, 14 utime, 15 stime, 16 cutime, 17 cstime, 24 rss.
+        fields = stat[stat.rfind(b")") + 2:].split()
+        pgrp = int(fields[2])
+        rss_mb = int(fields[21]) * PAGE / 2**20
+        cpu = sum(int(f) for f in fields[11:15]) / TICK
+        old_rss, old_cpu = usage.get(pgrp, (0.0, 0.0))
+        usage[pgrp] = (old_rss + rss_mb, old_cpu + cpu)
     return usage
 
 
@@ -180,7 +216,7 @@ def _child(job: Job, task: dict, workdir: Path, limits: Limits) -> None:
         os.dup2(null, 0)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        os.chdir(workdir)
+        os.chdir(workdir / "cwd")
         _set_limits(limits.memory_mb)
         from autograder.worker import execute
 
@@ -205,6 +241,11 @@ class Runner:
                   file=sys.stderr)
         if not self.spawn:
             preload()
+            if not fork_is_safe():  # a preloaded module started TensorFlow's runtime
+                print("autograder: TensorFlow started while preloading; spawning workers instead of forking",
+                      file=sys.stderr)
+                self.spawn = True
+        if not self.spawn:
             # Objects that exist now are shared by every child. Freezing them keeps
             # the garbage collector from walking (and so copying) them in each
             # child: pytest runs full collections at exit, which took ~1 s per
@@ -215,7 +256,10 @@ class Runner:
     # -- starting ---------------------------------------------------------
 
     def _start(self, job: Job) -> _Running:
+        # The exercise runs in workdir/cwd, where it may write what it likes; the
+        # result file sits beside it, out of the way of files a student's code writes.
         workdir = Path(tempfile.mkdtemp(prefix="autograder-"))
+        (workdir / "cwd").mkdir()
         result_file = workdir / "result.jsonl"
         result_file.touch()
         task = dict(job.task, result_file=str(result_file), seed=self.limits.seed, threads=self.limits.threads)
@@ -241,7 +285,7 @@ class Runner:
                    TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg")
         with open(job.log_file, "wb") as log:
             process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(task_file)],
-                                       cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                       cwd=workdir / "cwd", stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                        env=env, start_new_session=True,
                                        preexec_fn=lambda: _set_limits(self.limits.memory_mb))
         return _Running(job, process.pid, workdir, result_file, time.monotonic(), process=process)
@@ -262,7 +306,7 @@ class Runner:
         except (ProcessLookupError, PermissionError):
             pass
         if run.process is not None:
-            run.process.returncode = -1  # reaped with os.waitpid below; keeps Popen quiet
+            run.process.returncode = -1  # already reaped with os.waitpid; keeps Popen quiet
         records = []
         for line in run.result_file.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
@@ -276,14 +320,19 @@ class Runner:
 
     def _verdict(self, run: _Running, records: list[dict]) -> tuple[str, str]:
         limits = self.limits
+        if any(r.get("kind") == "end" for r in records):
+            return "ok", ""  # every test had its verdict before any kill
         if run.killed == "timeout":
-            return "timeout", (f"stopped after {limits.timeout:.0f} s, the time limit per exercise "
+            return "timeout", (f"stopped after {run.cpu_seconds:.0f} s of computing, the time limit per exercise "
                                "(an endless loop, or much slower code than needed?)")
+        if run.killed == "idle":
+            return "timeout", (f"stopped: computed nothing for {limits.idle_limit:.0f} s "
+                               "(waiting for input, sleeping, or stuck?)")
+        if run.killed == "wall":
+            return "timeout", f"stopped after {limits.timeout * WALL_FACTOR:.0f} s without finishing"
         if run.killed == "memory":
             return "memory", (f"stopped: used more than {limits.memory_mb} MB of memory, "
                               "the limit per exercise")
-        if any(r.get("kind") == "end" for r in records):
-            return "ok", ""
         status = run.status or 0
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
@@ -307,7 +356,7 @@ class Runner:
                     run = self._start(pending.pop(0))
                     running[run.pid] = run
                 time.sleep(POLL)
-                usage = group_rss_mb()
+                usage = group_usage()
                 now = time.monotonic()
                 for pid, run in list(running.items()):
                     reaped, status = os.waitpid(pid, os.WNOHANG)
@@ -319,11 +368,19 @@ class Runner:
                         if on_finished:
                             on_finished(finished)
                         continue
-                    run.peak_mb = max(run.peak_mb, usage.get(pid, 0.0))
-                    if usage.get(pid, 0.0) > self.limits.memory_mb:
+                    rss_mb, cpu = usage.get(pid, (0.0, 0.0))
+                    run.peak_mb = max(run.peak_mb, rss_mb)
+                    run.cpu_seconds = max(run.cpu_seconds, cpu)
+                    if run.cpu_seconds >= run.progress_cpu + IDLE_CPU or not run.progress_time:
+                        run.progress_cpu, run.progress_time = run.cpu_seconds, now
+                    if rss_mb > self.limits.memory_mb:
                         self._kill(run, "memory")
-                    elif now - run.started > self.limits.timeout:
+                    elif cpu > self.limits.timeout * self.limits.threads:
                         self._kill(run, "timeout")
+                    elif now - run.progress_time > self.limits.idle_limit:
+                        self._kill(run, "idle")
+                    elif now - run.started > self.limits.timeout * WALL_FACTOR:
+                        self._kill(run, "wall")
         finally:
             # Interrupted (Ctrl-C) or failed: leave no child behind.
             for pid, run in running.items():

@@ -14,7 +14,8 @@ nothing a student prints, raises or exits with can add points: a test with no
 
 Messages are for students: the assertion text of a failed check, or the type
 and message of an exception with the line of their cell it came from. Never our
-traceback. A ``NotImplementedError`` anywhere means "not implemented".
+traceback. A ``NotImplementedError`` raised in the student's cell (the stub
+``make lessons`` leaves) means "not implemented".
 
 Normally the child is a fork of the grader (see ``runner``); the same code runs
 as ``python -m autograder.worker TASK.json`` when the grader spawns fresh
@@ -35,9 +36,7 @@ import pytest
 
 MESSAGE_LIMIT = 400
 NOT_IMPLEMENTED = "not implemented"
-
-# Thread settings are passed by the parent in these variables (see ``runner``).
-THREADS_ENV = "AUTOGRADER_THREADS"
+STUB_TEXT = "is yours to write"  # part of every stub's message (autograder.assign.stub_message)
 
 
 class ResultSink:
@@ -81,6 +80,19 @@ def _student_location(error: BaseException, cells: dict[str, str]) -> str:
     return where
 
 
+def _is_stub(error: BaseException) -> bool:
+    """A NotImplementedError raised by a student's cell: the stub ``make lessons`` leaves.
+
+    One raised elsewhere (Keras, for a layer without ``call``) is reported as
+    what it is, with its message.
+    """
+    if not isinstance(error, NotImplementedError):
+        return False
+    # Inside a tf.function the frames are autograph's copy of the cell, but the stub's text survives.
+    return STUB_TEXT in str(error) or any(
+        frame.filename.startswith("<cell ") for frame in traceback.extract_tb(error.__traceback__))
+
+
 def _one_line(text: str) -> str:
     text = " / ".join(part.strip() for part in str(text).strip().splitlines() if part.strip())
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
@@ -92,7 +104,7 @@ def describe(error: BaseException, cells: dict[str, str] | None = None) -> str:
 
     cells = cells or {}
     chain = list(_chain(error))
-    if any(isinstance(e, NotImplementedError) for e in chain):
+    if any(_is_stub(e) for e in chain):
         return NOT_IMPLEMENTED
     if isinstance(error, NotebookError):
         return _one_line(error)
@@ -179,8 +191,9 @@ class Collector:
             points = float(mark.args[0]) if mark else points_of(item.function)
             doc = (item.function.__doc__ or "").strip()
             title = doc.splitlines()[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
+            trains = exercise in getattr(item.module, "MEASURES", {})
             self.sink.write(kind="test", nodeid=item.nodeid, lesson=module.removeprefix("test_"),
-                            exercise=exercise, points=points, title=title)
+                            exercise=exercise, points=points, title=title, trains=trains)
 
 
 # --------------------------------------------------------------------------
@@ -199,20 +212,29 @@ def configure_process(threads: int, seed: int | None) -> None:
     """Thread counts and seed, before TensorFlow's runtime starts in this process."""
     os.environ["COURSE_MODE"] = "fast"           # notebooks' setup cells choose small budgets
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # nbval & co. are not needed here
-    try:
-        import tensorflow as tf
-
-        # Must run before the first TensorFlow op; each child is fresh, so it does.
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    except ImportError:
-        pass
-    except RuntimeError as error:  # the runtime was started already: grading still works, only slower
-        print(f"autograder: could not set TensorFlow threads ({error})", file=sys.stderr)
+    # TensorFlow reads these when its runtime starts (for a process that imports it later) ...
+    os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:  # ... and a forked child has it imported already, runtime not yet started
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError as error:  # the runtime was started already: grading still works, only slower
+            print(f"autograder: could not set TensorFlow threads ({error})", file=sys.stderr)
     if seed is not None:
-        from aecourse.seeding import set_seed
+        if "keras" in sys.modules:  # the course's way: Python, NumPy and TensorFlow at once
+            from aecourse.seeding import set_seed
 
-        set_seed(seed)
+            set_seed(seed)
+        else:  # a course without Keras (see runner.PRELOAD_ENV): no need to import it for a seed
+            import random
+
+            import numpy as np
+
+            random.seed(seed)
+            np.random.seed(seed)
 
 
 def run_exercise(task: dict) -> int:
@@ -261,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.worker", description=__doc__.splitlines()[0])
     parser.add_argument("task", help="a JSON file written by autograder.runner")
     args = parser.parse_args(argv)
+    from autograder.runner import preload
+
+    preload()  # the same modules a forked child would have, so both ways grade alike
     return execute(json.loads(Path(args.task).read_text(encoding="utf-8")))
 
 

@@ -1,8 +1,10 @@
 """The two cat.bin loaders under comparison, and the measurement run in a subprocess.
 
 ``python -m benchmarks.loaders <book|course> <file.bin>`` loads the file once and
-prints one JSON line: seconds, peak resident memory (ru_maxrss) and a checksum.
+prints one JSON line: wall and CPU seconds, peak resident memory, result size.
 Each measurement gets its own process so that peak memory belongs to one loader.
+
+``python -m benchmarks.loaders agree <file.bin>`` compares the two loaders' pixels.
 """
 
 from __future__ import annotations
@@ -57,7 +59,39 @@ LOADERS = {"book": book_loader, "course": course_loader}
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    """ru_maxrss in MB (Linux reports KiB).
+
+    Linux keeps ru_maxrss across fork and exec, so this process's figure is at
+    least its parent's size when it was started: the parent must stay small.
+    """
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def vm_hwm_mb() -> float:
+    """The kernel's high-water mark of this process image (reset by exec): a cross-check."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def agreement(path: str, n: int = 5000) -> dict:
+    """How close the course's pixels are to the book's PIL lines, on the first n drawings."""
+    import itertools
+    import os
+    import tempfile
+
+    from aecourse.quickdraw import load_binary_rasterized, read_drawings, write_drawings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        head = os.path.join(tmp, "head.bin")
+        write_drawings(head, itertools.islice(read_drawings(path), n))
+        book_ink = book_loader(head)[..., 0] < 128  # black on white
+        ours = load_binary_rasterized(head) > 0
+    return {"same_pixels": float((book_ink == ours).mean()),
+            "ink_iou": float((book_ink & ours).sum() / (book_ink | ours).sum()),
+            "book_ink": float(book_ink.mean()), "course_ink": float(ours.mean()), "drawings": len(ours)}
 
 
 def cpu_seconds() -> float:
@@ -69,6 +103,9 @@ def cpu_seconds() -> float:
 
 def main(argv: list[str]) -> None:
     name, path = argv
+    if name == "agree":
+        print(json.dumps(agreement(path)))
+        return
     import PIL.Image  # noqa: F401  import both loaders' libraries before measuring, fairly
     import aecourse.quickdraw  # noqa: F401
 
@@ -76,7 +113,7 @@ def main(argv: list[str]) -> None:
     cpu_start, start = cpu_seconds(), time.perf_counter()
     images = LOADERS[name](path)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
-    print(json.dumps({"loader": name, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb(),
+    print(json.dumps({"loader": name, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb(), "vm_hwm_mb": vm_hwm_mb(),
                       "baseline_mb": before, "shape": list(images.shape),
                       "dtype": str(images.dtype), "nbytes_mb": images.nbytes / 2**20}))
 

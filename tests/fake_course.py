@@ -118,8 +118,10 @@ def make(root: Path) -> Path:
 
 
 def env(root: Path) -> dict[str, str]:
+    # No TensorFlow in this course: the grader need not import it before forking.
     return dict(os.environ, AUTOGRADER_SOLUTIONS=str(root / "solutions"),
-                AUTOGRADER_HIDDEN_TESTS=str(root / "hidden_tests"))
+                AUTOGRADER_HIDDEN_TESTS=str(root / "hidden_tests"),
+                AUTOGRADER_PRELOAD="numpy,nbformat,pytest,autograder.testing,autograder.worker")
 
 
 def with_cell(exercise: str, source: str) -> nbformat.NotebookNode:

@@ -17,7 +17,7 @@ def test_shipped_files_are_small_and_documented():
 
 
 def test_architecture_matches_the_weights_file():
-    model = build_classifier()
+    model = build_classifier(compile=False)
     assert model.output_shape == (None, 10)
     model.load_weights(WEIGHTS)  # raises if the layers and the file disagree
 

@@ -217,3 +217,39 @@ def vae_learns(ns):
     expect(after < before - 20, "the loss did not go down while training",
            expected=f"below {before - 20:.1f}", got=round(after, 2),
            hint="compute_loss must return a scalar tensor computed from y_pred, so gradients reach the weights.")
+
+
+@public_check("vae")
+def vae_loss_by_hand(ns):
+    """compute_loss on a hand-made y_pred: KL 1 + 784 ln 2 per image"""
+    vae = ns.VAE(ns.build_encoder(latent_dim=2), ns.build_decoder(latent_dim=2))
+    x = _float32(np.random.default_rng(0).random((3, 28, 28)) > 0.5)
+    # z_mean = (1, 1), z_log_var = 0: KL = 1 nat; p = 0.5 everywhere: 784 ln 2.
+    y_pred = (_float32(np.ones((3, 2))), _float32(np.zeros((3, 2))), _float32(np.full((3, 28, 28), 0.5)))
+    loss = float(_numpy(vae.compute_loss(x=x, y=None, y_pred=y_pred, sample_weight=None, training=False)))
+    expected = 1.0 + 784 * LN2
+    expect(abs(loss - expected) < 0.01, "wrong loss for a hand-made prediction", expected=round(expected, 2),
+           got=round(loss, 2), hint="the loss is the batch MEAN of kl_divergence + reconstruction_loss: both terms, averaged.")
+
+
+@public_check("vae")
+def vae_decodes_a_sample(ns):
+    """call decodes the sampled z, so two calls give two different images"""
+    vae = ns.VAE(ns.build_encoder(latent_dim=2), ns.build_decoder(latent_dim=2))
+    image = _float32(np.random.default_rng(0).random((1, 28, 28)))
+    first, second = _numpy(vae(image)[2]), _numpy(vae(image)[2])
+    expect(not np.allclose(first, second), "call returned the same image twice",
+           hint="decode z (the encoder's third output), not z_mean: the decoder must learn to cope with the noise.")
+
+
+@public_check("build_encoder")
+def encoder_heads_are_linear(ns):
+    """z_mean and z_log_var are linear heads (any real number)"""
+    import keras
+
+    encoder = ns.build_encoder(latent_dim=2)
+    heads = {layer.name: layer.activation.__name__ for layer in encoder.layers
+             if isinstance(layer, keras.layers.Dense) and layer.units == 2}
+    expect(len(heads) == 2 and set(heads.values()) == {"linear"}, "the two heads should have no activation",
+           expected="two Dense(latent_dim) layers with a linear activation", got=heads,
+           hint="a log variance can be negative and a mean can be anything: leave out activation=.")

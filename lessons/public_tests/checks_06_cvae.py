@@ -182,3 +182,27 @@ def blend_sums_to_one(ns):
     expected[3], expected[8] = 0.25, 0.75
     expect(np.allclose(got, expected), "the weights should be scaled to sum to 1",
            expected=expected.tolist(), got=got.round(3).tolist(), hint="divide by the sum of the weights.")
+
+
+@public_check("cvae")
+def cvae_loss_by_hand(ns):
+    """compute_loss on a hand-made y_pred: KL 1 + 784 ln 2 per image"""
+    import math
+
+    cvae = ns.CVAE(ns.build_cvae_encoder(latent_dim=2), ns.build_cvae_decoder(latent_dim=2))
+    images, labels = _batch()
+    y_pred = (_float32(np.ones((3, 2))), _float32(np.zeros((3, 2))), _float32(np.full((3, 28, 28), 0.5)))
+    loss = float(_numpy(cvae.compute_loss(x=(images, labels), y=None, y_pred=y_pred, sample_weight=None, training=False)))
+    expected = 1.0 + 784 * math.log(2.0)
+    expect(abs(loss - expected) < 0.01, "wrong loss for a hand-made prediction", expected=round(expected, 2),
+           got=round(loss, 2), hint="the batch mean of kl_divergence + reconstruction_loss(images, reconstruction).")
+
+
+@public_check("cvae")
+def cvae_decodes_a_sample(ns):
+    """The decoder gets the sampled z, not z_mean"""
+    cvae = ns.CVAE(ns.build_cvae_encoder(latent_dim=2), showing_decoder(latent_dim=2))
+    images, labels = _batch()
+    z_mean, _, shown = (_numpy(o) for o in cvae((images, labels)))
+    expect(not np.allclose(shown.reshape(3, -1)[:, :2], z_mean), "the decoder got z_mean",
+           hint="decode z, the encoder's third output (a draw around z_mean).")

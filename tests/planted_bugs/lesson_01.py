@@ -233,8 +233,7 @@ def rasterize_strokes(strokes, size=32, line_width=2):
     """
     image = np.zeros((size, size), dtype=np.float32)
     for xs, ys in strokes:
-        xs, ys = np.asarray(xs, dtype=np.uint8), np.asarray(ys, dtype=np.uint8)
-        points = [(int(x * size // 256), int(y * size // 256)) for x, y in zip(xs, ys)]
+        points = [(x * size // 256, y * size // 256) for x, y in zip(xs, ys)]
         samples = points[:1]
         for (x0, y0), (x1, y1) in zip(points, points[1:]):
             n = max(abs(x1 - x0), abs(y1 - y0)) + 1

@@ -1,0 +1,96 @@
+"""Pass marks of training-based checks: the rule, the calibrate command, the lookup."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import fake_course
+from autograder import testing
+from autograder.calibrate import MARGIN, pass_mark, passes
+from grader_helpers import REPO
+
+MEASURES = '''
+
+def measure_add(ns, seed):
+    """A stand-in for training: values that vary a little with the seed."""
+    return {"error": abs(ns.add(seed, 1) - seed - 1) + 0.1 + 0.01 * seed, "score": 10.0 + seed}
+
+
+MEASURES = {"add": measure_add}
+DIRECTIONS = {"error": "min", "score": "max"}
+'''
+
+
+def test_lower_is_better_moves_the_mark_up_by_the_larger_of_spread_and_margin():
+    mark = pass_mark([10.0, 12.0, 11.0], "min", 0.10)
+    assert mark["worst"] == 12.0 and mark["spread"] == 2.0
+    assert mark["margin"] == 2.0 and mark["threshold"] == 14.0
+    tight = pass_mark([100.0, 101.0], "min", 0.10)
+    assert tight["margin"] == pytest.approx(10.1) and tight["threshold"] == pytest.approx(111.1)
+
+
+def test_higher_is_better_moves_the_mark_down():
+    mark = pass_mark([0.80, 0.90, 0.85], "max", 0.10)
+    assert mark["worst"] == 0.80 and mark["margin"] == pytest.approx(0.10)
+    assert mark["threshold"] == pytest.approx(0.70)
+
+
+@pytest.mark.parametrize("direction", ["min", "max"])
+def test_every_calibrated_value_passes_its_mark(direction):
+    values = [3.0, -1.0, 2.5, 0.0, 7.0]
+    mark = pass_mark(values, direction, MARGIN)
+    assert all(passes(v, direction, mark["threshold"]) for v in values)
+
+
+@pytest.fixture
+def fake_with_measures(tmp_path):
+    root = fake_course.make(tmp_path / "course")
+    module = root / "hidden_tests" / f"test_{fake_course.LESSON}.py"
+    module.write_text(module.read_text() + MEASURES)
+    return root
+
+
+def calibrate(root, out, *seeds, extra_env=None):
+    env = dict(fake_course.env(root), **(extra_env or {}))
+    return subprocess.run([sys.executable, "-m", "autograder.calibrate", "--seeds", *map(str, seeds), "--out", str(out)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_calibrate_writes_values_directions_and_marks(fake_with_measures, tmp_path, monkeypatch):
+    out = tmp_path / "thresholds.json"
+    run = calibrate(fake_with_measures, out, 0, 1, 2)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(out.read_text())
+    error = data[fake_course.LESSON]["add"]["error"]
+    assert error["direction"] == "min"
+    assert error["values"] == {"0": pytest.approx(0.10), "1": pytest.approx(0.11), "2": pytest.approx(0.12)}
+    assert error["threshold"] == pytest.approx(0.12 + max(0.02, 0.1 * 0.12))
+    assert error["command"].startswith("python -m autograder.calibrate") and error["date"]
+    score = data[fake_course.LESSON]["add"]["score"]
+    assert score["direction"] == "max" and score["threshold"] == pytest.approx(10.0 - 2.0)
+    assert "worst reference value" in data["_rule"]
+
+    monkeypatch.setattr(testing, "THRESHOLDS", out)
+    assert testing.threshold(fake_course.LESSON, "add", "error") == pytest.approx(error["threshold"])
+    assert testing.meets_threshold(fake_course.LESSON, "add", "score", 8.5)
+    assert not testing.meets_threshold(fake_course.LESSON, "add", "score", 7.5)
+
+
+def test_a_metric_without_a_direction_is_refused(fake_with_measures, tmp_path):
+    module = fake_with_measures / "hidden_tests" / f"test_{fake_course.LESSON}.py"
+    module.write_text(module.read_text().replace('DIRECTIONS = {"error": "min", "score": "max"}',
+                                                 'DIRECTIONS = {"error": "min"}'))
+    run = calibrate(fake_with_measures, tmp_path / "t.json", 0, 1)
+    assert run.returncode == 1
+    assert "metric 'score' has no direction" in run.stderr
+    assert not (tmp_path / "t.json").exists()
+
+
+def test_a_missing_threshold_fails_loudly(tmp_path, monkeypatch):
+    monkeypatch.setattr(testing, "THRESHOLDS", tmp_path / "none.json")
+    with pytest.raises(LookupError, match="run `python -m autograder.calibrate`"):
+        testing.threshold("04_vae", "vae", "test_loss")

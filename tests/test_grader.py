@@ -1,0 +1,196 @@
+"""The grader on the real course: the reference, the fresh lessons, the planted bugs.
+
+One run of the grader's command line (two exercises at a time) grades, as
+separate students listed in a manifest:
+
+* ``reference``: the master notebooks (``solutions/``): 100 % on every exercise;
+* ``lessons``: student notebooks freshly generated from the masters (what
+  ``make lessons`` writes): 0 on every exercise, one "not implemented" line each;
+* one student per planted bug (``tests/planted_bugs/lesson_NN.py``): the master
+  with that one exercise cell replaced by a deliberately wrong version. It must
+  lose points on that exercise.
+
+"On exactly that exercise": the grader builds the namespace of exercise Y from
+the master's setup cells, the reference cells of the other exercises and the
+student's cell for Y (``notebooks.build_namespace``). In a planted-bug notebook
+every cell but the buggy one is the master's, so grading any other exercise Y
+is the very computation that gave the reference its 100 %. The test checks that
+premise (the other cells are the master's) and, end to end, grades the first
+planted bug of lessons without training in full. Every other planted bug is
+graded on its own exercise only, which keeps this file within minutes; the
+fake course (test_grader_isolation.py) shows the same isolation against
+crashing, hanging and exiting code.
+
+Training-based exercises (the hidden-test modules' ``MEASURES``) train a model
+for every bug graded; by default only their first planted bug is graded.
+``PLANTED_BUGS=all`` grades every one (the documented full run).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+import time
+
+import nbformat
+import pytest
+
+from autograder.assign import student_version
+from autograder.notebooks import REPO, exercise_cells, exercise_name, lessons, read_notebook
+from autograder.testing import HIDDEN_TESTS
+from grader_helpers import run_grader
+
+PLANTED = REPO / "tests" / "planted_bugs"
+MASTERS = {lesson.name: lesson for lesson in lessons()}
+
+
+def planted_bugs() -> list[tuple[str, str, int, str]]:
+    """(lesson, exercise, index, cell source) for every planted bug.
+
+    Modules name their dict ``BUGS`` (or ``PLANTED_BUGS``): exercise -> list of complete cells.
+    """
+    found = []
+    for path in sorted(PLANTED.glob("lesson_[0-9][0-9].py")):
+        lesson = next((name for name in MASTERS if name.startswith(path.stem.removeprefix("lesson_") + "_")), None)
+        if lesson is None:
+            continue
+        spec = importlib.util.spec_from_file_location(f"planted_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        bugs = getattr(module, "PLANTED_BUGS", None) or getattr(module, "BUGS")
+        for exercise, cells in bugs.items():
+            for index, source in enumerate(cells):
+                found.append((lesson, exercise, index, source))
+    return found
+
+
+def training_exercises() -> set[str]:
+    """Exercises with a ``MEASURES`` entry, read from the source (importing would load TensorFlow here)."""
+    names = set()
+    for path in HIDDEN_TESTS.glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "MEASURES" for t in node.targets):
+                names |= {key.value for key in node.value.keys if isinstance(key, ast.Constant)}
+    return names
+
+
+def with_cell(master: nbformat.NotebookNode, exercise: str, source: str) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(json.loads(nbformat.writes(master)))
+    cells = [c for c in nb.cells if c.cell_type == "code" and exercise_name(c.source) == exercise]
+    assert len(cells) == 1, f"{exercise}: expected one cell in the master"
+    cells[0].source = source
+    return nb
+
+
+def selected_bugs():
+    everything = os.environ.get("PLANTED_BUGS", "").strip() == "all"
+    training = training_exercises()
+    return [bug for bug in planted_bugs() if everything or bug[1] not in training or bug[2] == 0]
+
+
+def need_mnist() -> None:
+    """The hidden tests train on MNIST: without it, skip (fail under CI_REQUIRE_DATA=1), as tests/conftest.py does."""
+    from aecourse.download import fetch
+    from conftest import HOW_TO_GET_DATA, _require_data
+
+    try:
+        fetch("mnist", progressbar=False)
+    except Exception as error:
+        reason = f"real data 'mnist' unavailable ({type(error).__name__}: {error}); {HOW_TO_GET_DATA}"
+        if _require_data():
+            pytest.fail(f"CI_REQUIRE_DATA=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """Grade the reference, the fresh lessons and the planted bugs in one run."""
+    need_mnist()
+    work = tmp_path_factory.mktemp("course")
+    (work / "lessons").mkdir()
+    manifest = [{"name": "reference", "notebooks": [str(l.master) for l in MASTERS.values()]}]
+    for name, lesson in MASTERS.items():
+        nbformat.write(student_version(read_notebook(lesson.master)), work / "lessons" / lesson.master.name)
+    manifest.append({"name": "lessons", "notebooks": [str(p) for p in sorted((work / "lessons").glob("*.ipynb"))]})
+    bugs = {}
+    training = training_exercises()
+    full_lessons = set()
+    for lesson, exercise, index, source in selected_bugs():
+        name = f"bug.{exercise}.{index}"
+        path = work / "bugs" / name / MASTERS[lesson].master.name
+        path.parent.mkdir(parents=True)
+        nbformat.write(with_cell(read_notebook(MASTERS[lesson].master), exercise, source), path)
+        entry = {"name": name, "notebooks": [str(path)], "lessons": [lesson], "exercises": [exercise]}
+        lesson_trains = set(exercise_cells(read_notebook(MASTERS[lesson].master))) & training
+        if lesson not in full_lessons and not lesson_trains:
+            entry.pop("exercises")  # graded in full: every other exercise must keep its marks
+            full_lessons.add(lesson)
+        manifest.append(entry)
+        bugs[name] = (lesson, exercise, index, path, "exercises" not in entry)
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    started = time.monotonic()
+    graded = run_grader("--manifest", str(work / "manifest.json"), "--jobs", "2", out=work / "out")
+    print(f"\ngraded {len(manifest)} students ({len(bugs)} planted bugs) in {time.monotonic() - started:.0f} s")
+    assert graded.returncode == 0, graded.stderr[-5000:]
+    return graded, bugs
+
+
+def test_the_reference_gets_full_marks_on_every_exercise(course):
+    graded, _ = course
+    scores = graded.exercise_scores("reference")
+    expected = {e for lesson in MASTERS.values() for e in exercise_cells(read_notebook(lesson.master))}
+    assert set(scores) == expected, "every exercise of every master has hidden tests"
+    short = {e: s for e, s in scores.items() if s[0] != s[1]}
+    assert not short, graded.block("reference")
+    assert graded.csv_rows()["reference"]["percent"] == "100.0"
+    assert "Traceback" not in graded.stdout
+
+
+def test_the_fresh_lessons_get_zero_with_one_not_implemented_line_per_exercise(course):
+    graded, _ = course
+    scores = graded.exercise_scores("lessons")
+    assert scores and all(score == 0 for score, _ in scores.values()), graded.block("lessons")
+    lines = [line.strip() for line in graded.block("lessons").splitlines()]
+    assert lines.count("- not implemented") == len(scores), graded.block("lessons")
+    assert not [line for line in lines if line.startswith("- ") and line != "- not implemented"]
+    assert graded.csv_rows()["lessons"]["total"] == "0"
+
+
+def test_every_exercise_has_a_planted_bug():
+    covered = {exercise for _, exercise, _, _ in planted_bugs()}
+    expected = {e for lesson in MASTERS.values() for e in exercise_cells(read_notebook(lesson.master))}
+    assert expected - covered == set(), "exercises without a planted bug"
+
+
+@pytest.mark.parametrize("bug", [f"bug.{e}.{i}" for _, e, i, _ in selected_bugs()])
+def test_a_planted_bug_loses_points_on_its_exercise_only(course, bug):
+    graded, bugs = course
+    lesson, exercise, index, path, full = bugs[bug]
+    scores = graded.exercise_scores(bug)
+    score, maximum = scores[exercise]
+    assert score < maximum, f"planted bug {index} of {exercise} was not caught:\n{graded.block(bug)}"
+    # The rest of the notebook is the master's, so the other exercises are graded exactly as the reference was.
+    student, master = exercise_cells(read_notebook(path)), exercise_cells(read_notebook(MASTERS[lesson].master))
+    assert {k: v for k, v in student.items() if k != exercise} == {k: v for k, v in master.items() if k != exercise}
+    if full:
+        others = {e: s for e, s in scores.items() if e != exercise}
+        assert others and all(s == m for s, m in others.values()), graded.block(bug)
+
+
+def test_grades_csv_lists_every_student_with_numbers(course):
+    graded, bugs = course
+    rows = graded.csv_rows()
+    assert set(rows) == {"reference", "lessons", *bugs}
+    for row in rows.values():
+        assert float(row["total"]) <= float(row["max"])
+        assert 0.0 <= float(row["percent"]) <= 100.0
+
+
+def test_results_json_is_gradescope_shaped(course):
+    graded, _ = course
+    results = graded.results("reference")
+    assert results["score"] == sum(t["score"] for t in results["tests"]) == results["extra_data"]["max_score"]
+    for test in results["tests"]:
+        assert {"name", "score", "max_score", "output", "visibility", "status"} <= set(test)

@@ -1,0 +1,108 @@
+"""Small parts of the grader, in-process: student messages, report lines, submission discovery."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import nbformat
+import pytest
+
+import fake_course
+from autograder import notebooks
+from autograder.assign import stub_message
+from autograder.grading import ExerciseResult, GradedTest
+from autograder.report import feedback_lines
+from autograder.worker import NOT_IMPLEMENTED, STUB_TEXT, describe
+
+CELLS = {"add": "# Exercise: add\ndef add(a, b):\n    total = a + b\n    return total.upper()\n"}
+
+
+def raised(source: str, filename: str = "<cell add>", call: str | None = "add(1, 2)"):
+    namespace: dict = {}
+    try:
+        exec(compile(source, filename, "exec"), namespace)
+        if call:
+            eval(call, namespace)
+    except BaseException as error:  # noqa: BLE001 - the point is to catch what a student might raise
+        return error
+    raise AssertionError("nothing was raised")
+
+
+def test_the_stub_of_make_lessons_reads_not_implemented():
+    assert STUB_TEXT in stub_message("add")
+    error = raised(f"def add(a, b):\n    raise NotImplementedError({stub_message('add')!r})")
+    assert describe(error, CELLS) == NOT_IMPLEMENTED
+
+
+def test_a_not_implemented_error_from_a_library_keeps_its_message():
+    error = raised("def add(a, b):\n    raise NotImplementedError('Layer has no call()')", filename="keras/layer.py")
+    assert describe(error) == "NotImplementedError: Layer has no call()"
+
+
+def test_an_error_in_the_students_cell_names_the_line():
+    error = raised(CELLS["add"])
+    assert describe(error, CELLS) == (
+        "AttributeError: 'int' object has no attribute 'upper' (your cell 'add', line 4: return total.upper())")
+
+
+def test_a_hidden_tests_assertion_shows_the_authors_message_only():
+    assert describe(AssertionError("add(2, 3) should be 5\nassert 6 == 5")) == "add(2, 3) should be 5"
+    assert describe(AssertionError("assert 6 == 5\n +  where 6 = add(2, 3)")) == "assert 6 == 5"
+    assert describe(AssertionError()) == "a check failed"
+
+
+def test_exits_and_syntax_errors():
+    assert describe(raised("import sys\nsys.exit(3)", call=None)).startswith("your code called sys.exit(3)")
+    syntax = raised("def add(a, b)\n    return a", call=None)
+    assert describe(syntax) == "syntax error in your cell, line 1: expected ':'"
+
+
+def test_long_messages_are_one_short_line():
+    message = describe(ValueError("x" * 1000 + "\nsecond line"))
+    assert "\n" not in message and len(message) <= 400
+
+
+def _exercise(*results):
+    return ExerciseResult("01_fake", "add", [GradedTest(f"t{i}", 1.0, score, message)
+                                             for i, (score, message) in enumerate(results)])
+
+
+def test_feedback_is_one_line_when_every_test_failed_the_same_way():
+    assert feedback_lines(_exercise((0, NOT_IMPLEMENTED), (0, NOT_IMPLEMENTED))) == [NOT_IMPLEMENTED]
+
+
+def test_feedback_is_one_line_per_failed_test_otherwise():
+    assert feedback_lines(_exercise((1, ""), (0, "wrong"), (0, "also wrong"))) == ["t1: wrong", "t2: also wrong"]
+    assert feedback_lines(_exercise((1, ""), (1, ""))) == []
+
+
+@pytest.fixture
+def fake_lessons(tmp_path, monkeypatch):
+    root = fake_course.make(tmp_path / "course")
+    monkeypatch.setattr(notebooks, "SOLUTIONS", root / "solutions")
+    return tmp_path
+
+
+def test_a_renamed_copy_is_mapped_by_its_exercises_and_the_lessons_own_name_wins(fake_lessons):
+    from autograder.discover import discover
+
+    student = fake_lessons / "class" / "dana"
+    student.mkdir(parents=True)
+    nbformat.write(fake_course.master(), student / "homework (1).ipynb")
+    time.sleep(0.01)
+    nbformat.write(fake_course.master(), student / f"{fake_course.LESSON}.ipynb")
+    os.utime(student / "homework (1).ipynb")  # the copy is newer, but the lesson's own file name wins
+    [submission] = discover(fake_lessons / "class")
+    assert submission.notebooks[fake_course.LESSON].name == f"{fake_course.LESSON}.ipynb"
+    assert any("also found homework (1).ipynb" in note for note in submission.notes)
+
+
+def test_an_unreadable_notebook_is_mapped_by_its_prefix(fake_lessons):
+    from autograder.discover import discover
+
+    broken = fake_lessons / f"{fake_course.LESSON}.ipynb"
+    broken.write_text("{ not json")
+    [submission] = discover(broken)
+    assert submission.lessons == [fake_course.LESSON]
+    assert "is not a readable Jupyter notebook" in submission.problems[fake_course.LESSON]
