@@ -194,13 +194,15 @@ def _from_data_dir(res: Resource, folder: Path) -> Path:
         if path.is_file():
             res.check(path)
             return path
-    how = (f"Download it from {res.url} and save it as {tried[0]}"
-           if res.url else "It has no public download address: it is provided by the course's lab")
+    if res.url:
+        how = (f"Download it from {res.url} and save it as {tried[0]}, or unset "
+               f"AECOURSE_DATA_DIR to let the course download it into {config.cache_dir()}.")
+    else:
+        how = "It has no public download address: it is a subset that the course's lab provides."
     raise FileNotFoundError(
         f"{res.name} is not in the local data folder AECOURSE_DATA_DIR={folder} "
         f"(with that variable set, the course reads only from there and never downloads).\n"
-        f"Looked for:\n" + "".join(f"  {p}\n" for p in tried) +
-        f"{how}, or unset AECOURSE_DATA_DIR to download it into {config.cache_dir()}.")
+        f"Looked for:\n" + "".join(f"  {p}\n" for p in tried) + how)
 
 
 def fetch(name_or_url: str, *, known_hash: str | None = None, progressbar: bool = True,
