@@ -29,6 +29,7 @@ for every bug graded; by default only their first planted bug is graded.
 from __future__ import annotations
 
 import ast
+import copy
 import importlib.util
 import json
 import os
@@ -77,7 +78,7 @@ def training_exercises() -> set[str]:
 
 
 def with_cell(master: nbformat.NotebookNode, exercise: str, source: str) -> nbformat.NotebookNode:
-    nb = nbformat.from_dict(json.loads(nbformat.writes(master)))
+    nb = copy.deepcopy(master)
     cells = [c for c in nb.cells if c.cell_type == "code" and exercise_name(c.source) == exercise]
     assert len(cells) == 1, f"{exercise}: expected one cell in the master"
     cells[0].source = source
