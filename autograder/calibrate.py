@@ -156,16 +156,19 @@ def main(argv: list[str] | None = None) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     configure_process(cores, None)
 
-    data = json.loads(args.out.read_text()) if args.out.exists() else {}
     modules = sorted(HIDDEN_TESTS.glob("test_*.py"))
     if args.lessons:
         modules = [m for m in modules if m.stem.removeprefix("test_") in args.lessons]
+    measured: dict = {}
     try:
         for path in modules:
-            data.update(calibrate_module(path, args.seeds, command))
+            measured.update(calibrate_module(path, args.seeds, command))
     except CalibrationError as error:
         print(f"calibrate: {error}", file=sys.stderr)
         return 1
+    # Read the file only now: another lesson's calibration may have written it meanwhile.
+    data = json.loads(args.out.read_text()) if args.out.exists() else {}
+    data.update(measured)
     data["_rule"] = RULE
     args.out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

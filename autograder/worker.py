@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -93,8 +94,12 @@ def _is_stub(error: BaseException) -> bool:
         frame.filename.startswith("<cell ") for frame in traceback.extract_tb(error.__traceback__))
 
 
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")  # Keras colours parts of its error messages
+
+
 def _one_line(text: str) -> str:
-    text = " / ".join(part.strip() for part in str(text).strip().splitlines() if part.strip())
+    text = ANSI_CODES.sub("", str(text))
+    text = " / ".join(part.strip() for part in text.strip().splitlines() if part.strip())
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
 

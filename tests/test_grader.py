@@ -21,8 +21,9 @@ graded on its own exercise only, which keeps this file within minutes; the
 fake course (test_grader_isolation.py) shows the same isolation against
 crashing, hanging and exiting code.
 
-Training-based exercises (the hidden-test modules' ``MEASURES``) train a model
-for every bug graded; by default only their first planted bug is graded.
+Training-based exercises (in a hidden-test module's ``MEASURES``, or tested with
+``.fit(``) train a model for every bug graded; by default only their first
+planted bug is graded.
 ``PLANTED_BUGS=all`` grades every one (the documented full run).
 """
 
@@ -68,12 +69,22 @@ def planted_bugs() -> list[tuple[str, str, int, str]]:
 
 
 def training_exercises() -> set[str]:
-    """Exercises with a ``MEASURES`` entry, read from the source (importing would load TensorFlow here)."""
+    """Exercises whose hidden tests train a model: listed in ``MEASURES``, or a test class calling ``.fit(``.
+
+    Read from the source: importing the modules would load TensorFlow into this process.
+    """
     names = set()
     for path in HIDDEN_TESTS.glob("test_*.py"):
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "MEASURES" for t in node.targets):
                 names |= {key.value for key in node.value.keys if isinstance(key, ast.Constant)}
+            if isinstance(node, ast.ClassDef):
+                exercise = next((stmt.value.value for stmt in node.body if isinstance(stmt, ast.Assign)
+                                 and getattr(stmt.targets[0], "id", None) == "exercise"
+                                 and isinstance(stmt.value, ast.Constant)), None)
+                fits = any(isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "fit" for n in ast.walk(node))
+                if exercise and fits:
+                    names.add(exercise)
     return names
 
 

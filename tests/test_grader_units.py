@@ -106,3 +106,7 @@ def test_an_unreadable_notebook_is_mapped_by_its_prefix(fake_lessons):
     [submission] = discover(broken)
     assert submission.lessons == [fake_course.LESSON]
     assert "is not a readable Jupyter notebook" in submission.problems[fake_course.LESSON]
+
+
+def test_terminal_colours_are_removed_from_messages():
+    assert describe(ValueError("\x1b[1mInput 0\x1b[0m is incompatible")) == "ValueError: Input 0 is incompatible"

@@ -151,7 +151,7 @@ def extract_encoder(autoencoder):
     Hint: autoencoder.get_layer(name).output is a symbolic tensor you can keep building on.
     """
     latent = autoencoder.get_layer("latent").output
-    return keras.Model(autoencoder.inputs, latent, name="encoder")''',
+    return keras.Model(autoencoder.input, latent, name="encoder")''',
         r'''# Exercise: extract_encoder
 # Planted bug: a fresh, untrained network instead of the given one
 def extract_encoder(autoencoder):
@@ -166,7 +166,7 @@ def extract_encoder(autoencoder):
     """
     fresh = build_autoencoder()
     latent = fresh.get_layer("latent").output
-    return keras.Model(fresh.inputs, layers.Flatten()(latent), name="encoder")''',
+    return keras.Model(fresh.input, layers.Flatten()(latent), name="encoder")''',
         r'''# Exercise: extract_encoder
 # Planted bug: the layer before the waist (the 2x2x64 pooled map, 256 numbers)
 def extract_encoder(autoencoder):
@@ -180,6 +180,6 @@ def extract_encoder(autoencoder):
     Hint: autoencoder.get_layer(name).output is a symbolic tensor you can keep building on.
     """
     latent = autoencoder.layers[autoencoder.layers.index(autoencoder.get_layer("latent")) - 1].output
-    return keras.Model(autoencoder.inputs, layers.Flatten()(latent), name="encoder")''',
+    return keras.Model(autoencoder.input, layers.Flatten()(latent), name="encoder")''',
     ],
 }

@@ -1,0 +1,272 @@
+"""Hidden tests of lesson 03_blur.
+
+`make_strip` and `blur_score` on arrays written out literally; `sharpening_loss` by its
+closed-form properties (shape, exactly the cross-entropy on crisp predictions, a cost on
+blurry ones, finite at 0 and 1, the direction of its push) and by one training-based check:
+the lesson-2 reference autoencoder is trained from the same initial weights with plain
+cross-entropy and with the student's loss, and the student's loss must remove blur at a
+moderate cost in held-out cross-entropy (pass marks in autograder/thresholds.json).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograder.testing import grading_seed, meets_threshold, points
+
+LESSON = "03_blur"
+
+# The grader's fixed budget for the training-based check (independent of COURSE_MODE).
+TRAIN_CATS = 600       # the first 600 training cats of load_cats()
+TEST_CATS = 300        # all held-out cats of the 2,000-cat sample
+TRAIN_EPOCHS = 6
+TRAIN_BATCH = 64
+TRAIN_LR = 2e-3
+
+
+# ----------------------------------------------------------------------------- make_strip
+
+def _tiles(n, h, w, base):
+    """n images with distinct, position-dependent values: base + 100 * i + 10 * row + col."""
+    i, r, c = np.meshgrid(np.arange(n), np.arange(h), np.arange(w), indexing="ij")
+    return (base + 100.0 * i + 10.0 * r + c).astype(np.float32)
+
+
+class TestMakeStrip:
+    exercise = "make_strip"
+
+    @points(1)
+    def test_shape(self, student):
+        strip = np.asarray(student.make_strip(_tiles(4, 3, 2, 0), _tiles(4, 3, 2, 1000)))
+        assert strip.shape == (6, 8)
+
+    @points(2)
+    def test_layout_pixel_by_pixel(self, student):
+        # Two 2x3 inputs a, b and outputs A, B (written out): the strip is
+        #   a b
+        #   A B
+        a = [[1, 2, 3], [4, 5, 6]]
+        b = [[7, 8, 9], [10, 11, 12]]
+        A = [[21, 22, 23], [24, 25, 26]]
+        B = [[27, 28, 29], [30, 31, 32]]
+        strip = np.asarray(student.make_strip(np.array([a, b], dtype=np.float32), np.array([A, B], dtype=np.float32)))
+        expected = np.array([[1, 2, 3, 7, 8, 9],
+                             [4, 5, 6, 10, 11, 12],
+                             [21, 22, 23, 27, 28, 29],
+                             [24, 25, 26, 30, 31, 32]], dtype=np.float32)
+        np.testing.assert_array_equal(strip, expected)
+
+    @points(1)
+    def test_channel_axis_and_many_images(self, student):
+        inputs, outputs = _tiles(5, 4, 3, 0), _tiles(5, 4, 3, 1000)
+        strip = np.asarray(student.make_strip(inputs[..., None], outputs[..., None]))
+        assert strip.shape == (8, 15)
+        for i in range(5):
+            np.testing.assert_array_equal(strip[:4, 3 * i:3 * i + 3], inputs[i])
+            np.testing.assert_array_equal(strip[4:, 3 * i:3 * i + 3], outputs[i])
+
+    @points(1)
+    def test_a_single_image(self, student):
+        strip = np.asarray(student.make_strip(_tiles(1, 2, 2, 0), _tiles(1, 2, 2, 50)))
+        np.testing.assert_array_equal(strip, [[0, 1], [10, 11], [50, 51], [60, 61]])
+
+
+# ----------------------------------------------------------------------------- blur_score
+
+class TestBlurScore:
+    exercise = "blur_score"
+
+    @points(2)
+    def test_share_of_pixels_strictly_inside(self, student):
+        # 10 pixels; strictly inside (0.1, 0.9): 0.11, 0.5, 0.89, 0.3 -> 4 / 10.
+        images = np.array([0.0, 0.1, 0.11, 0.5, 0.89, 0.9, 0.95, 1.0, 0.3, 0.05], dtype=np.float64)
+        assert math.isclose(float(student.blur_score(images)), 0.4, abs_tol=1e-9)
+
+    @points(2)
+    def test_the_edges_are_not_blurry(self, student):
+        assert math.isclose(float(student.blur_score(np.array([[0.1, 0.9], [0.9, 0.1]]))), 0.0, abs_tol=1e-12)
+
+    @points(1)
+    def test_any_shape(self, student):
+        images = np.zeros((4, 32, 32, 1))
+        images[0, :16, :, 0] = 0.5   # 512 of 4096 pixels
+        images[3, 0, :4, 0] = 0.7    # 4 more
+        assert math.isclose(float(student.blur_score(images)), 516 / 4096, abs_tol=1e-12)
+
+    @points(1)
+    def test_crisp_and_grey_extremes(self, student):
+        assert math.isclose(float(student.blur_score(np.eye(5))), 0.0, abs_tol=1e-12)
+        assert math.isclose(float(student.blur_score(np.full((3, 3), 0.5))), 1.0, abs_tol=1e-12)
+
+
+# ----------------------------------------------------------------------------- sharpening_loss
+
+def _loss(student, y_true, y_pred):
+    from keras import ops
+
+    value = student.sharpening_loss(ops.convert_to_tensor(np.asarray(y_true, dtype="float32")),
+                                    ops.convert_to_tensor(np.asarray(y_pred, dtype="float32")))
+    return np.asarray(ops.convert_to_numpy(value), dtype="float64")
+
+
+def _bce(y, p):
+    y, p = np.asarray(y, dtype="float64"), np.clip(np.asarray(p, dtype="float64"), 1e-7, 1 - 1e-7)
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _crisp_pair():
+    """Targets with a few strokes and a crisp prediction: 0.02 / 0.98, 0.05 / 0.95 (edges), 1e-4."""
+    y = np.zeros((3, 32, 32, 1), dtype="float32")
+    y[:, 5:7, 3:29] = 1.0
+    y[1, 10:30, 15:17] = 1.0
+    p = np.where(y > 0, 0.98, 0.02).astype("float32")
+    p[1] = np.where(y[1] > 0, 0.95, 0.05)
+    p[2] = np.where(y[2] > 0, 0.9999, 0.0001)
+    return y, p
+
+
+class TestSharpeningLoss:
+    exercise = "sharpening_loss"
+
+    @points(1)
+    def test_one_value_per_image(self, student):
+        y, p = _crisp_pair()
+        assert _loss(student, y, p).shape == (3,)
+        assert _loss(student, y[:1, :8, :8], np.full((1, 8, 8, 1), 0.4)).shape == (1,)
+
+    @points(2)
+    def test_crisp_predictions_cost_exactly_their_cross_entropy(self, student):
+        y, p = _crisp_pair()
+        expected = _bce(y, p).mean(axis=(1, 2, 3))
+        # Hand check of image 0: 52 ink pixels at 0.98 and 972 paper pixels at 0.02 both cost -ln 0.98.
+        assert math.isclose(expected[0], -math.log(0.98), rel_tol=1e-6)
+        np.testing.assert_allclose(_loss(student, y, p), expected, rtol=1e-3, atol=1e-6)
+
+    @points(1)
+    def test_a_confident_mistake_is_plain_cross_entropy_too(self, student):
+        y = np.zeros((1, 32, 32, 1), dtype="float32")
+        p = np.full((1, 32, 32, 1), 0.02, dtype="float32")
+        p[0, :4] = 0.97  # 128 confidently wrong pixels: crisp, so no penalty, only their (large) cross-entropy
+        expected = (128 * -math.log(0.03) + 896 * -math.log(0.98)) / 1024
+        np.testing.assert_allclose(_loss(student, y, p), [expected], rtol=1e-3)
+
+    @points(1)
+    def test_finite_at_exactly_zero_and_one(self, student):
+        y = np.zeros((2, 32, 32, 1), dtype="float32")
+        y[:, 3:5] = 1.0
+        loss = _loss(student, y, y.copy())
+        assert np.all(np.isfinite(loss))
+        assert np.all(loss < 1e-3)  # a perfect crisp prediction costs (almost) nothing
+
+    @points(2)
+    def test_blurry_predictions_cost_more_than_their_cross_entropy(self, student):
+        for value in (0.3, 0.5, 0.8):
+            y = np.full((1, 32, 32, 1), value, dtype="float32")  # the prediction is BCE-optimal here
+            p = np.full((1, 32, 32, 1), value, dtype="float32")
+            assert _loss(student, y, p)[0] > _bce(value, value) + 1e-3, value
+
+    @points(2)
+    def test_pushes_grey_pixels_towards_the_nearer_side(self, student):
+        # Where the prediction equals a grey target, cross-entropy alone has zero gradient;
+        # the loss's gradient must push p down below 0.5 and up above it.
+        import tensorflow as tf
+
+        for value, sign in ((0.2, 1.0), (0.35, 1.0), (0.65, -1.0), (0.8, -1.0)):
+            y = tf.constant(np.full((1, 4, 4, 1), value, dtype="float32"))
+            p = tf.Variable(np.full((1, 4, 4, 1), value, dtype="float32"))
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(student.sharpening_loss(y, p))
+            grad = tape.gradient(loss, p)
+            assert grad is not None, "the loss is not differentiable with respect to y_pred"
+            assert np.all(sign * grad.numpy() > 0), (value, grad.numpy().ravel()[:3])
+
+    @points(1)
+    def test_a_mean_over_pixels_per_image(self, student):
+        # Images in a batch do not mix, and the loss does not grow with the number of pixels.
+        y, p = _crisp_pair()
+        p = p.copy()
+        p[0, 20:24] = 0.4
+        batch = _loss(student, y, p)
+        alone = np.concatenate([_loss(student, y[i:i + 1], p[i:i + 1]) for i in range(3)])
+        np.testing.assert_allclose(batch, alone, rtol=1e-5, atol=1e-7)
+        small = _loss(student, np.zeros((1, 8, 8, 1)), np.full((1, 8, 8, 1), 0.02))
+        big = _loss(student, np.zeros((1, 64, 64, 1)), np.full((1, 64, 64, 1), 0.02))
+        np.testing.assert_allclose(small, big, rtol=1e-5)
+
+    @points(2)
+    def test_training_removes_blur(self, student):
+        assert meets_threshold(LESSON, "sharpening_loss", "blur_ratio", measured(student)["blur_ratio"])
+
+    @points(2)
+    def test_at_a_moderate_cost_in_cross_entropy(self, student):
+        assert meets_threshold(LESSON, "sharpening_loss", "ce_ratio", measured(student)["ce_ratio"])
+
+
+# ----------------------------------------------------------------------------- the measure
+
+_builder = []
+_plain: dict[int, tuple] = {}
+_measured: dict[int, dict[str, float]] = {}
+
+
+def _build_autoencoder():
+    """Lesson 2's reference `build_autoencoder` (the architecture the lesson sharpens)."""
+    if not _builder:
+        from autograder.notebooks import build_namespace, lesson_named
+
+        _builder.append(build_namespace(lesson_named("02_autoencoder"))["build_autoencoder"])
+    return _builder[0]()
+
+
+def _cats():
+    from aecourse.datasets import load_cats
+
+    cats = load_cats(limit=2000)  # the lab's sample, or the first 2,000 drawings of cat.bin
+    return cats.x_train[:TRAIN_CATS], cats.x_test[:TEST_CATS]
+
+
+def _train(loss, initial_weights, x_train, x_test, seed):
+    import keras
+
+    from aecourse.seeding import set_seed
+
+    model = _build_autoencoder()
+    model.set_weights(initial_weights)
+    model.compile(optimizer=keras.optimizers.Adam(TRAIN_LR), loss=loss)
+    set_seed(seed + 1)  # the same batches for both runs
+    model.fit(x_train, x_train, epochs=TRAIN_EPOCHS, batch_size=TRAIN_BATCH, verbose=0)
+    p = model.predict(x_test, batch_size=300, verbose=0).astype("float64")
+    cross_entropy = float(_bce(x_test, p).mean())
+    blur = float(np.mean((p > 0.1) & (p < 0.9)))  # written out here, independent of the student's blur_score
+    return cross_entropy, blur
+
+
+def measure_sharpening_loss(ns, seed: int) -> dict[str, float]:
+    """Train the reference autoencoder twice from the same start, plain BCE and ns.sharpening_loss.
+
+    blur_ratio  held-out blur score with the student's loss / with plain BCE (lower is better)
+    ce_ratio    held-out cross-entropy with the student's loss / with plain BCE (lower is better)
+    """
+    from aecourse.seeding import set_seed
+
+    x_train, x_test = _cats()
+    set_seed(seed)
+    initial = _build_autoencoder().get_weights()
+    if seed not in _plain:
+        _plain[seed] = _train("binary_crossentropy", initial, x_train, x_test, seed)
+    plain_ce, plain_blur = _plain[seed]
+    ce, blur = _train(ns.sharpening_loss, initial, x_train, x_test, seed)
+    return {"blur_ratio": blur / plain_blur, "ce_ratio": ce / plain_ce}
+
+
+MEASURES = {"sharpening_loss": measure_sharpening_loss}
+DIRECTIONS = {"blur_ratio": "min", "ce_ratio": "min"}
+
+
+def measured(ns) -> dict[str, float]:
+    key = id(ns.values)
+    if key not in _measured:
+        _measured[key] = measure_sharpening_loss(ns, grading_seed())
+    return _measured[key]
