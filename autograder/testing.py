@@ -101,9 +101,9 @@ def threshold(lesson: str, exercise: str, metric: str) -> float:
 
 def meets_threshold(lesson: str, exercise: str, metric: str, value: float) -> bool:
     """``value`` is on the passing side of the pass mark (per the metric's direction)."""
-    entry = thresholds(lesson)[exercise][metric]
-    mark = threshold(lesson, exercise, metric)
-    return value >= mark if entry["direction"] == "max" else value <= mark
+    mark = threshold(lesson, exercise, metric)  # raises a clear LookupError when missing
+    direction = thresholds(lesson)[exercise][metric]["direction"]
+    return value >= mark if direction == "max" else value <= mark
 
 
 def grading_seed() -> int:

@@ -217,15 +217,20 @@ def configure_process(threads: int, seed: int | None) -> None:
     """Thread counts and seed, before TensorFlow's runtime starts in this process."""
     os.environ["COURSE_MODE"] = "fast"           # notebooks' setup cells choose small budgets
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # nbval & co. are not needed here
+    # Intra-op threads do the arithmetic: the child's share of the cores. Inter-op
+    # threads schedule ops; with a single one, an op that blocks waiting for
+    # another (tf.data's iterator inside Keras' fit) can deadlock the process
+    # (tensorflow/tensorflow#38969, #10369): we saw a training hang that way. So at least 2.
+    inter_op = max(2, threads)
     # TensorFlow reads these when its runtime starts (for a process that imports it later) ...
     os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = str(inter_op)
     os.environ["OMP_NUM_THREADS"] = str(threads)
     tf = sys.modules.get("tensorflow")
     if tf is not None:  # ... and a forked child has it imported already, runtime not yet started
         try:
             tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(inter_op)
         except RuntimeError as error:  # the runtime was started already: grading still works, only slower
             print(f"autograder: could not set TensorFlow threads ({error})", file=sys.stderr)
     if seed is not None:

@@ -94,3 +94,5 @@ def test_a_missing_threshold_fails_loudly(tmp_path, monkeypatch):
     monkeypatch.setattr(testing, "THRESHOLDS", tmp_path / "none.json")
     with pytest.raises(LookupError, match="run `python -m autograder.calibrate`"):
         testing.threshold("04_vae", "vae", "test_loss")
+    with pytest.raises(LookupError, match="no calibrated threshold for 04_vae/vae/test_loss"):
+        testing.meets_threshold("04_vae", "vae", "test_loss", 1.0)

@@ -111,7 +111,7 @@ class TestExtractEncoder:
         autoencoder = student.build_autoencoder()
         encoder = student.extract_encoder(autoencoder)
         x = np.random.default_rng(4).random((3, 32, 32, 1)).astype("float32")
-        inner = keras.Model(autoencoder.inputs, autoencoder.get_layer("latent").output)
+        inner = keras.Model(autoencoder.input, autoencoder.get_layer("latent").output)
         np.testing.assert_allclose(np.asarray(encoder(x)), np.asarray(inner(x)).reshape(3, -1), atol=1e-5)
 
     @points(2)

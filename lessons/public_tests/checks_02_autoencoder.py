@@ -82,10 +82,10 @@ def shares_the_autoencoders_weights(ns):
     autoencoder = ns.build_autoencoder()
     encoder = ns.extract_encoder(autoencoder)
     x = np.random.default_rng(1).random((2, 32, 32, 1)).astype("float32")
-    inner = keras.Model(autoencoder.inputs, autoencoder.get_layer("latent").output)
+    inner = keras.Model(autoencoder.input, autoencoder.get_layer("latent").output)
     want = np.asarray(inner(x)).reshape(2, -1)
     got = np.asarray(encoder(x))
     expect(got.shape == want.shape and np.allclose(got, want, atol=1e-5),
            "the encoder's codes differ from the autoencoder's own latent layer",
-           hint="build the encoder from autoencoder.inputs and autoencoder.get_layer('latent').output, "
+           hint="build the encoder from autoencoder.input and autoencoder.get_layer('latent').output, "
                 "not from a new network.")

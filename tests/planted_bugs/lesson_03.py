@@ -105,8 +105,9 @@ def blur_score(images):
     'sharpening_loss': [
         r'''# Exercise: sharpening_loss
 # Planted bug: the naive penalty p(1 - p): crisp pixels are still penalised
-SHARPENING_WEIGHT = 0.2   # lambda: how hard blurry pixels are pushed
-LOGIT_EDGE = 2.5          # |logit| beyond which a pixel counts as crisp (sigmoid(2.5) = 0.924)
+SHARPENING_WEIGHT = 0.4   # lambda: how hard near-edge pixels are pushed
+LOGIT_EDGE = 2.5          # crisp beyond |logit| = 2.5: p <= 0.076 or p >= 0.924
+LOGIT_FLAT = 1.5          # left alone below |logit| = 1.5: 0.18 < p < 0.82
 
 
 def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
@@ -130,8 +131,9 @@ def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
     return ops.mean(per_pixel, axis=tuple(range(1, len(per_pixel.shape))))''',
         r'''# Exercise: sharpening_loss
 # Planted bug: one number for the whole batch instead of one per image
-SHARPENING_WEIGHT = 0.2   # lambda: how hard blurry pixels are pushed
-LOGIT_EDGE = 2.5          # |logit| beyond which a pixel counts as crisp (sigmoid(2.5) = 0.924)
+SHARPENING_WEIGHT = 0.4   # lambda: how hard near-edge pixels are pushed
+LOGIT_EDGE = 2.5          # crisp beyond |logit| = 2.5: p <= 0.076 or p >= 0.924
+LOGIT_FLAT = 1.5          # left alone below |logit| = 1.5: 0.18 < p < 0.82
 
 
 def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
@@ -150,13 +152,14 @@ def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
     y = ops.cast(y_true, p.dtype)
     cross_entropy = -(y * ops.log(p) + (1 - y) * ops.log(1 - p))
     logit = ops.log(p) - ops.log(1 - p)
-    penalty = ops.relu(LOGIT_EDGE - ops.abs(logit))
+    penalty = ops.minimum(ops.relu(LOGIT_EDGE - ops.abs(logit)), LOGIT_EDGE - LOGIT_FLAT)
     per_pixel = cross_entropy + weight * penalty
     return ops.mean(per_pixel)''',
         r'''# Exercise: sharpening_loss
 # Planted bug: the penalty's sign flipped: blur is rewarded
-SHARPENING_WEIGHT = 0.2   # lambda: how hard blurry pixels are pushed
-LOGIT_EDGE = 2.5          # |logit| beyond which a pixel counts as crisp (sigmoid(2.5) = 0.924)
+SHARPENING_WEIGHT = 0.4   # lambda: how hard near-edge pixels are pushed
+LOGIT_EDGE = 2.5          # crisp beyond |logit| = 2.5: p <= 0.076 or p >= 0.924
+LOGIT_FLAT = 1.5          # left alone below |logit| = 1.5: 0.18 < p < 0.82
 
 
 def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
@@ -175,13 +178,14 @@ def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
     y = ops.cast(y_true, p.dtype)
     cross_entropy = -(y * ops.log(p) + (1 - y) * ops.log(1 - p))
     logit = ops.log(p) - ops.log(1 - p)
-    penalty = ops.relu(LOGIT_EDGE - ops.abs(logit))
+    penalty = ops.minimum(ops.relu(LOGIT_EDGE - ops.abs(logit)), LOGIT_EDGE - LOGIT_FLAT)
     per_pixel = cross_entropy - weight * penalty
     return ops.mean(per_pixel, axis=tuple(range(1, len(per_pixel.shape))))''',
         r'''# Exercise: sharpening_loss
 # Planted bug: no clipping: log(0) makes the loss infinite or NaN at exactly 0 and 1
-SHARPENING_WEIGHT = 0.2   # lambda: how hard blurry pixels are pushed
-LOGIT_EDGE = 2.5          # |logit| beyond which a pixel counts as crisp (sigmoid(2.5) = 0.924)
+SHARPENING_WEIGHT = 0.4   # lambda: how hard near-edge pixels are pushed
+LOGIT_EDGE = 2.5          # crisp beyond |logit| = 2.5: p <= 0.076 or p >= 0.924
+LOGIT_FLAT = 1.5          # left alone below |logit| = 1.5: 0.18 < p < 0.82
 
 
 def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
@@ -200,13 +204,14 @@ def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
     y = ops.cast(y_true, p.dtype)
     cross_entropy = -(y * ops.log(p) + (1 - y) * ops.log(1 - p))
     logit = ops.log(p) - ops.log(1 - p)
-    penalty = ops.relu(LOGIT_EDGE - ops.abs(logit))
+    penalty = ops.minimum(ops.relu(LOGIT_EDGE - ops.abs(logit)), LOGIT_EDGE - LOGIT_FLAT)
     per_pixel = cross_entropy + weight * penalty
     return ops.mean(per_pixel, axis=tuple(range(1, len(per_pixel.shape))))''',
         r'''# Exercise: sharpening_loss
 # Planted bug: a sum over pixels instead of a mean: the loss grows with the image size
-SHARPENING_WEIGHT = 0.2   # lambda: how hard blurry pixels are pushed
-LOGIT_EDGE = 2.5          # |logit| beyond which a pixel counts as crisp (sigmoid(2.5) = 0.924)
+SHARPENING_WEIGHT = 0.4   # lambda: how hard near-edge pixels are pushed
+LOGIT_EDGE = 2.5          # crisp beyond |logit| = 2.5: p <= 0.076 or p >= 0.924
+LOGIT_FLAT = 1.5          # left alone below |logit| = 1.5: 0.18 < p < 0.82
 
 
 def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
@@ -225,7 +230,7 @@ def sharpening_loss(y_true, y_pred, weight=SHARPENING_WEIGHT):
     y = ops.cast(y_true, p.dtype)
     cross_entropy = -(y * ops.log(p) + (1 - y) * ops.log(1 - p))
     logit = ops.log(p) - ops.log(1 - p)
-    penalty = ops.relu(LOGIT_EDGE - ops.abs(logit))
+    penalty = ops.minimum(ops.relu(LOGIT_EDGE - ops.abs(logit)), LOGIT_EDGE - LOGIT_FLAT)
     per_pixel = cross_entropy + weight * penalty
     return ops.sum(per_pixel, axis=tuple(range(1, len(per_pixel.shape))))''',
     ],
