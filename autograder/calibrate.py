@@ -26,6 +26,10 @@ mistakes the planted bugs make (the project's tests check that).
 
 ``--verify`` then grades the reference solutions once per seed (``--seed s``)
 and fails unless every exercise scores 100 %.
+
+``_fingerprints`` records, per lesson, a hash of the hidden-test module and the
+master's code cells at calibration time; the project's tests fail when a
+lesson with pass marks has changed since (run this command again).
 """
 
 from __future__ import annotations
@@ -50,6 +54,24 @@ ALIASES = {"min": "min", "lower": "min", "max": "max", "higher": "max"}
 
 class CalibrationError(Exception):
     pass
+
+
+def fingerprint(lesson_name: str, module_path: Path) -> str:
+    """What the measured values depend on: the hidden-test module and the master's code cells.
+
+    Stored with the thresholds; tests/test_calibrate.py fails when it no longer
+    matches, because pass marks measured for another budget or another
+    reference mean nothing.
+    """
+    import hashlib
+
+    from autograder.notebooks import exercise_cells, lesson_named, read_notebook, setup_cells
+
+    master = read_notebook(lesson_named(lesson_name).master)
+    digest = hashlib.sha256(module_path.read_bytes())
+    for source in setup_cells(master) + list(exercise_cells(master).values()):
+        digest.update(source.encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def load_module(path: Path):
@@ -160,15 +182,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.lessons:
         modules = [m for m in modules if m.stem.removeprefix("test_") in args.lessons]
     measured: dict = {}
+    fingerprints: dict = {}
     try:
         for path in modules:
-            measured.update(calibrate_module(path, args.seeds, command))
+            result = calibrate_module(path, args.seeds, command)
+            measured.update(result)
+            fingerprints.update({lesson: fingerprint(lesson, path) for lesson in result})
     except CalibrationError as error:
         print(f"calibrate: {error}", file=sys.stderr)
         return 1
     # Read the file only now: another lesson's calibration may have written it meanwhile.
     data = json.loads(args.out.read_text()) if args.out.exists() else {}
     data.update(measured)
+    data.setdefault("_fingerprints", {}).update(fingerprints)
     data["_rule"] = RULE
     args.out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

@@ -39,6 +39,7 @@ outrunning the watchdog.
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import json
 import os
@@ -220,6 +221,9 @@ def _child(job: Job, task: dict, workdir: Path, limits: Limits) -> None:
         os.dup2(log, 2)
         os.chdir(workdir / "cwd")
         _set_limits(limits.memory_mb)
+        # Before a time-out kill the parent sends SIGUSR1: every thread's Python
+        # stack goes to the log, so the instructor can see where the code was stuck.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         from autograder.worker import execute
 
         code = execute(task)
@@ -297,6 +301,9 @@ class Runner:
     def _kill(self, run: _Running, reason: str) -> None:
         run.killed = run.killed or reason
         try:
+            if reason in ("timeout", "idle", "wall"):
+                os.kill(run.pid, signal.SIGUSR1)  # stacks to the log (see _child)
+                time.sleep(0.5)
             os.killpg(run.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass

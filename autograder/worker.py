@@ -293,8 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.worker", description=__doc__.splitlines()[0])
     parser.add_argument("task", help="a JSON file written by autograder.runner")
     args = parser.parse_args(argv)
+    import faulthandler
+    import signal
+
     from autograder.runner import preload
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the runner asks for stacks before a time-out kill
     preload()  # the same modules a forked child would have, so both ways grade alike
     return execute(json.loads(Path(args.task).read_text(encoding="utf-8")))
 

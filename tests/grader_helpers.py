@@ -45,7 +45,7 @@ class Graded:
         return text[start:] if end == -1 else text[start:end]
 
 
-def run_grader(*args: str, out: Path, env: dict | None = None, timeout: float = 900) -> Graded:
+def run_grader(*args: str, out: Path, env: dict | None = None, timeout: float = 2400) -> Graded:
     command = [sys.executable, "-m", "autograder", "grade", *args, "--out", str(out)]
     env = dict(env if env is not None else os.environ)
     env["COURSE_MODE"] = "fast"

@@ -10,7 +10,7 @@ import pytest
 
 import fake_course
 from autograder import testing
-from autograder.calibrate import MARGIN, pass_mark, passes
+from autograder.calibrate import MARGIN, fingerprint, pass_mark, passes
 from grader_helpers import REPO
 
 MEASURES = '''
@@ -73,6 +73,7 @@ def test_calibrate_writes_values_directions_and_marks(fake_with_measures, tmp_pa
     score = data[fake_course.LESSON]["add"]["score"]
     assert score["direction"] == "max" and score["threshold"] == pytest.approx(10.0 - 2.0)
     assert "worst reference value" in data["_rule"]
+    assert set(data["_fingerprints"]) == {fake_course.LESSON}
 
     monkeypatch.setattr(testing, "THRESHOLDS", out)
     assert testing.threshold(fake_course.LESSON, "add", "error") == pytest.approx(error["threshold"])
@@ -96,3 +97,17 @@ def test_a_missing_threshold_fails_loudly(tmp_path, monkeypatch):
         testing.threshold("04_vae", "vae", "test_loss")
     with pytest.raises(LookupError, match="no calibrated threshold for 04_vae/vae/test_loss"):
         testing.meets_threshold("04_vae", "vae", "test_loss", 1.0)
+
+
+def test_the_course_thresholds_match_the_current_tests_and_masters():
+    """Pass marks measured for another budget or another reference mean nothing: recalibrate."""
+    data = json.loads(testing.THRESHOLDS.read_text()) if testing.THRESHOLDS.exists() else {}
+    stale = []
+    for path in sorted(testing.HIDDEN_TESTS.glob("test_*.py")):
+        lesson = path.stem.removeprefix("test_")
+        if "MEASURES =" not in path.read_text():
+            continue
+        if lesson not in data or data.get("_fingerprints", {}).get(lesson) != fingerprint(lesson, path):
+            stale.append(lesson)
+    assert not stale, ("pass marks missing or out of date for " + ", ".join(stale)
+                       + ": run `python -m autograder.calibrate --lessons " + " ".join(stale) + "`")

@@ -21,7 +21,7 @@ LESSON = "03_blur"
 # The grader's fixed budget for the training-based check (independent of COURSE_MODE).
 TRAIN_CATS = 600       # the first 600 training cats of load_cats()
 TEST_CATS = 300        # all held-out cats of the 2,000-cat sample
-TRAIN_EPOCHS = 6
+TRAIN_EPOCHS = 5
 TRAIN_BATCH = 64
 TRAIN_LR = 2e-3
 
