@@ -31,7 +31,7 @@ class PlannedTest:
     nodeid: str
     title: str
     points: float
-    trains: bool = False   # its exercise trains a model (listed in the module's MEASURES)
+    trains: bool = False   # its exercise trains a model (worker.trains_a_model): graded in a fresh interpreter
 
 
 # lesson -> exercise -> tests, in the order of the hidden-test module
@@ -180,11 +180,11 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                             "notebook": str(submission.notebooks[lesson].resolve()),
                             "hidden_tests": str(HIDDEN_TESTS)}
                     log = log_dir / safe_name(submission.name) / f"{lesson}.{exercise}.log"
-                    jobs.append(Job(key, task, log))
+                    jobs.append(Job(key, task, log, fresh=any(t.trains for t in tests)))
 
     # Exercises that train go first: started early, they run beside the many
     # quick ones instead of being left alone at the end (shorter wall time).
-    jobs.sort(key=lambda job: not any(t.trains for t in plan[job.key[1]][job.key[2]]))
+    jobs.sort(key=lambda job: not job.fresh)
     waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
     results: dict[int, StudentResult] = {}
 

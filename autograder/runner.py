@@ -10,13 +10,20 @@ Design, with numbers measured on the course's 2-core machine:
 * So the grader imports TensorFlow once, WITHOUT starting its runtime, and
   forks one child per exercise. Each child is a fresh copy of that state: it
   sets its own thread counts and seed, runs the exercise's hidden tests and
-  exits. A child that runs trivial tests costs ~0.4 s in all (pytest start,
-  namespace, report), against ~6 s for a fresh interpreter. TensorFlow's
-  runtime (its thread pools) starts only in the children, which is what makes
-  forking safe: ``fork_is_safe`` checks that the parent never started it and
-  falls back to spawning otherwise.
-* ``spawn=True`` (``--spawn``) starts ``python -m autograder.worker`` instead:
-  slower (one import per exercise), same verdicts.
+  exits. A child that runs quick tests costs ~0.3-0.4 s in all (pytest start,
+  namespace, report) against ~6 s for a fresh interpreter. TensorFlow's
+  runtime (its thread pools) starts only in the children: ``fork_is_safe``
+  checks that the parent never started it, and falls back to spawning.
+* Exercises whose tests TRAIN a model (``Job.fresh``, see
+  ``worker.trains_a_model``) run in a fresh interpreter
+  (``python -m autograder.worker``) instead. Measured: Keras' ``fit`` for
+  several epochs in a forked child hung now and then inside tf.data (5 of ~14
+  trainings under load, stuck without using CPU); in fresh interpreters never
+  (0 of 6 spawned workers, 0 of 20 calibration trainings). There are only ~4
+  such exercises, so the extra imports cost ~25 s of CPU per submission, and
+  each of them trains for longer than that anyway.
+* ``spawn=True`` (``--spawn``) runs every exercise in a fresh interpreter:
+  slower, same verdicts.
 
 Each child leads its own process group, so a time-out or a memory overrun kills
 the child and anything it started.
@@ -109,6 +116,7 @@ class Job:
     key: Hashable
     task: dict                  # for ``worker.execute``; the runner adds result_file, seed, threads
     log_file: Path
+    fresh: bool = False         # run in a fresh interpreter even when forking (exercises that train)
 
 
 @dataclass
@@ -270,7 +278,7 @@ class Runner:
         result_file.touch()
         task = dict(job.task, result_file=str(result_file), seed=self.limits.seed, threads=self.limits.threads)
         job.log_file.parent.mkdir(parents=True, exist_ok=True)
-        if self.spawn:
+        if self.spawn or job.fresh:
             return self._spawn(job, task, workdir, result_file)
         sys.stdout.flush()
         sys.stderr.flush()

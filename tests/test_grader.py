@@ -116,9 +116,26 @@ def need_mnist() -> None:
         pytest.skip(reason)
 
 
+_course_failure: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """Grade the reference, the fresh lessons and the planted bugs in one run."""
+    """Grade the reference, the fresh lessons and the planted bugs in one run.
+
+    pytest sets up a failed module fixture again for every test that asks for it; one
+    failed grading run (minutes) must not be repeated fifty times, so the failure is kept.
+    """
+    if _course_failure:
+        pytest.fail(f"the course-wide grading run already failed: {_course_failure[0]}", pytrace=False)
+    try:
+        return _grade_course(tmp_path_factory)
+    except Exception as error:
+        _course_failure.append(f"{type(error).__name__}: {str(error)[:500]}")
+        raise
+
+
+def _grade_course(tmp_path_factory):
     need_mnist()
     work = tmp_path_factory.mktemp("course")
     (work / "lessons").mkdir()
