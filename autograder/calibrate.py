@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 MARGIN = 0.10
+NOISY = 0.25    # spread above this share of |worst|: calibrate warns that the check may be blunt
 RULE = ("threshold = worst reference value over the seeds, moved towards failing by "
         "max(spread over the seeds, MARGIN * |worst|); MARGIN = 0.10 unless the module's MARGINS says otherwise; "
         "direction 'min': pass when value <= threshold, 'max': pass when value >= threshold")
@@ -206,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
                 values = ", ".join(f"{v:.4g}" for v in e["values"].values())
                 sign = "<=" if e["direction"] == "min" else ">="
                 print(f"  {lesson}/{exercise}/{metric}: pass when {sign} {e['threshold']:.4g}   reference: {values}")
+                if e["spread"] > NOISY * abs(e["worst"]):
+                    # The spread, not the margin, set this pass mark: check it still fails a wrong answer.
+                    print(f"    warning: noisy over seeds (spread {e['spread']:.3g} > {NOISY:.0%} of the worst value); "
+                          "a steadier measure would make a sharper check")
     if args.verify and not verify(args.seeds):
         return 1
     return 0
