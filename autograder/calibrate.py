@@ -1,6 +1,7 @@
 """Measure the reference over several seeds and write the pass marks of training-based checks.
 
     python -m autograder.calibrate --seeds 0 1 2 3 4 [--lessons 04_vae ...] [--verify]
+    python -m autograder.calibrate --seeds 0 1 2 3 4 --verify-only
 
 A hidden-test module may declare what it measures after training::
 
@@ -24,8 +25,9 @@ construction (checked again before writing), an unseen seed is about one
 spread safer than the worst seen, and a margin of 10 % still fails the
 mistakes the planted bugs make (the project's tests check that).
 
-``--verify`` then grades the reference solutions once per seed (``--seed s``)
-and fails unless every exercise scores 100 %.
+``--verify`` then grades the reference solutions once per seed (``--seed s``;
+the training checks train with ``testing.grading_seed()``) and fails unless
+every exercise scores 100 %; ``--verify-only`` does just that.
 
 ``_fingerprints`` records, per lesson, a hash of the hidden-test module and the
 master's code cells at calibration time; the project's tests fail when a
@@ -172,7 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lessons", nargs="+", help="only these lessons (others keep their entries)")
     parser.add_argument("--out", type=Path, default=THRESHOLDS)
     parser.add_argument("--verify", action="store_true", help="then grade the reference once per seed")
+    parser.add_argument("--verify-only", action="store_true",
+                        help="only grade the reference once per seed with the pass marks as they are")
     args = parser.parse_args(argv)
+    if args.verify_only:
+        return 0 if verify(args.seeds) else 1
     if len(args.seeds) < 2:
         parser.error("calibrate over at least two seeds (the spread sets the margin)")
     command = "python -m autograder.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
