@@ -30,7 +30,7 @@ the training checks train with ``testing.grading_seed()``) and fails unless
 every exercise scores 100 %; ``--verify-only`` does just that.
 
 ``_fingerprints`` records, per lesson, a hash of the hidden-test module and the
-master's code cells at calibration time; the project's tests fail when a
+master's exercise cells at calibration time; the project's tests fail when a
 lesson with pass marks has changed since (run this command again).
 """
 
@@ -60,19 +60,21 @@ class CalibrationError(Exception):
 
 
 def fingerprint(lesson_name: str, module_path: Path) -> str:
-    """What the measured values depend on: the hidden-test module and the master's code cells.
+    """What the measured values depend on: the hidden-test module and the master's exercise cells.
 
     Stored with the thresholds; tests/test_calibrate.py fails when it no longer
     matches, because pass marks measured for another budget or another
-    reference mean nothing.
+    reference mean nothing. Setup cells are left out: they change for logging
+    and imports far more often than for anything a measure depends on (change
+    a constant there, and recalibrate by hand).
     """
     import hashlib
 
-    from autograder.notebooks import exercise_cells, lesson_named, read_notebook, setup_cells
+    from autograder.notebooks import exercise_cells, lesson_named, read_notebook
 
     master = read_notebook(lesson_named(lesson_name).master)
     digest = hashlib.sha256(module_path.read_bytes())
-    for source in setup_cells(master) + list(exercise_cells(master).values()):
+    for source in exercise_cells(master).values():
         digest.update(source.encode("utf-8"))
     return digest.hexdigest()[:16]
 

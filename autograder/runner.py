@@ -333,6 +333,10 @@ class Runner:
         shutil.rmtree(run.workdir, ignore_errors=True)
         seconds = time.monotonic() - run.started
         status, detail = self._verdict(run, records)
+        with open(run.job.log_file, "a", encoding="utf-8") as log:  # for the instructor tuning the limits
+            log.write(f"\nautograder: {status} after {seconds:.1f} s, {run.cpu_seconds:.1f} s of CPU, "
+                      f"peak {run.peak_mb:.0f} MB ({'fresh interpreter' if run.process else 'forked'})"
+                      + (f": {detail}" if detail else "") + "\n")
         return Finished(run.job.key, records, status, detail, seconds, run.peak_mb)
 
     def _verdict(self, run: _Running, records: list[dict]) -> tuple[str, str]:
