@@ -7,7 +7,7 @@ PY         := $(VENV)/bin/python
 READY      := $(VENV)/.ready
 SUBMISSION ?= solutions
 OUT        ?= grading-output
-JOBS       ?= 1
+JOBS       ?=
 
 # Offline labs and CI keep pre-downloaded data in a folder: `make test DATA=/path`.
 # In the course's lab layout the folder sits beside the checkout; without one the
@@ -20,7 +20,8 @@ endif
 .PHONY: help venv grade test lessons bench gradescope classifier clean
 
 help:
-	@echo "make grade [SUBMISSION=path] [JOBS=n]  grade notebooks (default: the reference solutions)"
+	@echo "make grade [SUBMISSION=path] [JOBS=n]  grade notebooks (default: the reference solutions;"
+	@echo "                                       JOBS exercises at once, default one per core)"
 	@echo "make test                              unit tests, grader tests, nbval over the solutions"
 	@echo "make lessons                           regenerate lessons/ from solutions/"
 	@echo "make bench                             speed and memory benchmarks"
@@ -36,7 +37,7 @@ $(READY): requirements.txt pyproject.toml
 venv: $(READY)
 
 grade: $(READY)
-	COURSE_MODE=fast $(PY) -m autograder grade "$(SUBMISSION)" --out "$(OUT)" --jobs $(JOBS)
+	COURSE_MODE=fast $(PY) -m autograder grade "$(SUBMISSION)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS))
 
 test: $(READY)
 	COURSE_MODE=fast $(PY) -m pytest tests --nbval-lax solutions -p no:cacheprovider

@@ -24,7 +24,7 @@ from autograder.discover import DiscoveryError, discover, from_manifest
 from autograder.grading import GraderError, check_plan, collect_plan, grade, safe_name
 from autograder.notebooks import lessons
 from autograder.report import class_summary, results_json_path, student_summary, write_csv, write_results_json
-from autograder.runner import Limits, Runner, default_memory_mb
+from autograder.runner import Limits, Runner, default_memory_mb, usable_cores
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--manifest", type=Path, metavar="FILE",
                    help="instead of PATH: a JSON list of {name, notebooks, lessons?, exercises?}")
     g.add_argument("--out", default="grading-output", help="folder for the reports (default: grading-output)")
-    g.add_argument("--jobs", type=int, default=1, help="exercises graded at once (default 1)")
+    g.add_argument("--jobs", type=int,
+                   help="exercises graded at once (default: one per core; each gets cores / jobs threads)")
     g.add_argument("--timeout-per-exercise", type=float, default=Limits.timeout, metavar="S",
                    help=f"CPU seconds per exercise and thread it may use (default {Limits.timeout:g}); "
                         "code that computes nothing for a quarter of that (at least 10 s) is stopped too")
@@ -55,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
 def run_grade(args) -> int:
     started = time.monotonic()
     out = Path(args.out)
-    jobs = max(1, args.jobs)
+    jobs = max(1, args.jobs or usable_cores())
     limits = Limits(timeout=args.timeout_per_exercise, memory_mb=args.memory_mb or default_memory_mb(jobs), jobs=jobs,
                     seed=args.seed, spawn=args.spawn)
     if (args.path is None) == (args.manifest is None):

@@ -3,7 +3,8 @@
 ``make lessons`` runs this. Every cell is copied as it is, except that in an
 exercise cell each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block becomes
 one ``raise NotImplementedError`` line at the same indentation, and outputs are
-cleared. ``python -m autograder.assign --check`` exits 1 when ``lessons/`` is out
+cleared. A ``# From lesson NN: name`` cell (an earlier exercise reused) gets a
+stub that asks for the student's own answer to that exercise. ``python -m autograder.assign --check`` exits 1 when ``lessons/`` is out
 of date (the project's tests run the same comparison).
 """
 
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.notebooks import BEGIN, END, REPO, NotebookError, exercise_name, lessons, read_notebook
+from autograder.notebooks import (BEGIN, END, REPO, NotebookError, carried_exercise, exercise_name, lessons,
+                                  read_notebook)
 
 LESSONS = REPO / "lessons"
 
@@ -26,7 +28,12 @@ def stub_message(exercise: str) -> str:
             f"run the cell, then run check('{exercise}').")
 
 
-def strip_solutions(source: str, exercise: str) -> str:
+def carried_message(lesson_number: str, exercise: str) -> str:
+    return (f"This lesson reuses '{exercise}' from lesson {int(lesson_number)}: replace this line with the "
+            f"body of your own solution there, then run the cell.")
+
+
+def strip_solutions(source: str, exercise: str, message: str | None = None) -> str:
     """Replace every solution block of one exercise cell with a NotImplementedError stub."""
     out, inside = [], False
     for number, line in enumerate(source.splitlines(), start=1):
@@ -36,7 +43,7 @@ def strip_solutions(source: str, exercise: str) -> str:
                 raise NotebookError(f"exercise {exercise}: nested {BEGIN} at line {number}")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}raise NotImplementedError({stub_message(exercise)!r})")
+            out.append(f"{indent}raise NotImplementedError({(message or stub_message(exercise))!r})")
         elif marker == END:
             if not inside:
                 raise NotebookError(f"exercise {exercise}: {END} without {BEGIN} at line {number}")
@@ -55,8 +62,12 @@ def student_version(master: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         cell.outputs = []
         cell.execution_count = None
-        name = exercise_name(cell.source)
-        if name:
+        name, carried = exercise_name(cell.source), carried_exercise(cell.source)
+        if carried:
+            if BEGIN not in cell.source:
+                raise NotebookError(f"the copy of lesson {carried[0]}'s {carried[1]} has no {BEGIN} block")
+            cell.source = strip_solutions(cell.source, carried[1], carried_message(*carried))
+        elif name:
             if BEGIN not in cell.source:
                 raise NotebookError(f"exercise {name} has no {BEGIN} block: its solution would leak")
             cell.source = strip_solutions(cell.source, name)

@@ -9,6 +9,8 @@ A hidden-test module may declare what it measures after training::
     DIRECTIONS = {"test_loss": "min",        # lower is better: pass when value <= threshold
                   "diversity": "max"}        # higher is better: pass when value >= threshold
     MARGINS = {"test_loss": 0.05}            # optional, relative margin (default MARGIN)
+    BASELINES = {"blur_ratio": 1.0}          # optional, what a non-answer scores
+    REQUIRED = {"classes_covered": 8}        # optional, the mark may be no more lenient
 
 For every lesson, exercise and metric this runs ``fn`` on the reference
 namespace (all cells from the master) once per seed and stores in
@@ -25,6 +27,16 @@ construction (checked again before writing), an unseen seed is about one
 spread safer than the worst seen, and a margin of 10 % still fails the
 mistakes the planted bugs make (the project's tests check that).
 
+Two bounds keep a noisy metric from giving a blunt mark:
+
+* ``BASELINES``: the value of a non-answer (a sharpening loss that is plain
+  cross-entropy has a blur ratio of exactly 1). The mark goes no further than
+  halfway from the reference's worst value to the baseline, so a non-answer
+  always fails, however noisy the reference.
+* ``REQUIRED``: a requirement of the course (samples cover at least 8
+  digits). The mark is never more lenient than it, and calibration fails when
+  the reference misses it on any seed: raise the budget or change the measure.
+
 ``--verify`` then grades the reference solutions once per seed (``--seed s``;
 the training checks train with ``testing.grading_seed()``) and fails unless
 every exercise scores 100 %; ``--verify-only`` does just that.
@@ -40,7 +52,6 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -51,6 +62,8 @@ MARGIN = 0.10
 NOISY = 0.25    # spread above this share of |worst|: calibrate warns that the check may be blunt
 RULE = ("threshold = worst reference value over the seeds, moved towards failing by "
         "max(spread over the seeds, MARGIN * |worst|); MARGIN = 0.10 unless the module's MARGINS says otherwise; "
+        "never more than halfway to the module's BASELINES value (what a non-answer scores), "
+        "never more lenient than its REQUIRED value; "
         "direction 'min': pass when value <= threshold, 'max': pass when value >= threshold")
 ALIASES = {"min": "min", "lower": "min", "max": "max", "higher": "max"}
 
@@ -87,11 +100,21 @@ def load_module(path: Path):
     return module
 
 
-def pass_mark(values: list[float], direction: str, relative_margin: float) -> dict:
+def pass_mark(values: list[float], direction: str, relative_margin: float,
+              baseline: float | None = None, required: float | None = None) -> dict:
     worst = max(values) if direction == "min" else min(values)
     spread = max(values) - min(values)
     margin = max(spread, relative_margin * abs(worst))
+    if baseline is not None:
+        if not passes(worst, direction, baseline) or worst == baseline:
+            raise CalibrationError(f"the reference's worst value {worst:.4g} is no better than a non-answer's {baseline:.4g}")
+        margin = min(margin, abs(baseline - worst) / 2)
     threshold = worst + margin if direction == "min" else worst - margin
+    if required is not None:
+        if not passes(worst, direction, required):
+            raise CalibrationError(f"the reference's worst value {worst:.4g} misses the requirement {required:.4g}")
+        threshold = min(threshold, required) if direction == "min" else max(threshold, required)
+        margin = abs(threshold - worst)
     return {"threshold": threshold, "worst": worst, "spread": spread, "margin": margin}
 
 
@@ -136,13 +159,19 @@ def calibrate_module(path: Path, seeds: list[int], command: str) -> dict:
         for metric, by_seed in per_metric.items():
             direction = direction_of(module, metric, path.name)
             relative = float(getattr(module, "MARGINS", {}).get(metric, MARGIN))
-            mark = pass_mark(list(by_seed.values()), direction, relative)
+            baseline = getattr(module, "BASELINES", {}).get(metric)
+            required = getattr(module, "REQUIRED", {}).get(metric)
+            try:
+                mark = pass_mark(list(by_seed.values()), direction, relative, baseline, required)
+            except CalibrationError as error:
+                raise CalibrationError(f"{lesson.name}/{exercise}/{metric}: {error}") from None
             failing = [s for s, v in by_seed.items() if not passes(v, direction, mark["threshold"])]
             if failing:  # cannot happen with the rule above; guards against a broken rule
                 raise CalibrationError(f"{lesson.name}/{exercise}/{metric}: the reference fails seeds {failing}")
             entries[metric] = {"threshold": mark["threshold"], "direction": direction, "values": by_seed,
                                "worst": mark["worst"], "spread": mark["spread"], "margin": mark["margin"],
-                               "relative_margin": relative, "date": today, "command": command}
+                               "relative_margin": relative, "baseline": baseline, "required": required,
+                               "date": today, "command": command}
         result[exercise] = entries
     return {lesson.name: result}
 
@@ -169,6 +198,7 @@ def verify(seeds: list[int]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     from autograder.testing import HIDDEN_TESTS, THRESHOLDS
+    from autograder.runner import usable_cores
     from autograder.worker import configure_process
 
     parser = argparse.ArgumentParser(prog="python -m autograder.calibrate", description=__doc__.splitlines()[0])
@@ -184,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.seeds) < 2:
         parser.error("calibrate over at least two seeds (the spread sets the margin)")
     command = "python -m autograder.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    configure_process(cores, None)
+    configure_process(usable_cores(), None)
 
     modules = sorted(HIDDEN_TESTS.glob("test_*.py"))
     if args.lessons:

@@ -4,7 +4,11 @@ Conventions (set by the master notebooks in ``solutions/``):
 
 * a code cell tagged ``setup`` holds imports and constants;
 * a code cell whose first line is ``# Exercise: <name>`` is one exercise; the
-  solution sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``.
+  solution sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
+* a code cell whose first line is ``# From lesson NN: <name>`` reuses an earlier
+  lesson's exercise (lesson 3 trains lesson 2's autoencoder). Its solution block
+  is that exercise's, so the student version asks for the student's own answer
+  instead of giving the earlier answer away. It is not graded again.
 
 The grader never runs a student's setup cells, nor their training and figure
 cells: it runs the master's setup cells and then the exercise cells. When it
@@ -28,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = Path(os.environ.get("AUTOGRADER_SOLUTIONS") or REPO / "solutions")
 
 EXERCISE_HEADER = re.compile(r"^\s*#\s*Exercise:\s*([A-Za-z_]\w*)\s*$")
+CARRIED_HEADER = re.compile(r"^\s*#\s*From lesson (\d\d):\s*([A-Za-z_]\w*)\s*$")
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
@@ -62,6 +67,20 @@ def exercise_name(source: str) -> str | None:
             match = EXERCISE_HEADER.match(line)
             return match.group(1) if match else None
     return None
+
+
+def carried_exercise(source: str) -> tuple[str, str] | None:
+    """(lesson number, exercise name) of a ``# From lesson NN: name`` cell."""
+    for line in source.splitlines():
+        if line.strip():
+            match = CARRIED_HEADER.match(line)
+            return (match.group(1), match.group(2)) if match else None
+    return None
+
+
+def carried_cells(nb: nbformat.NotebookNode) -> dict[tuple[str, str], str]:
+    """(lesson number, exercise name) -> source of each cell that reuses an earlier exercise."""
+    return {key: c.source for c in nb.cells if c.cell_type == "code" and (key := carried_exercise(c.source))}
 
 
 def exercise_cells(nb: nbformat.NotebookNode) -> dict[str, str]:

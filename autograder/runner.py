@@ -78,6 +78,11 @@ PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib", "matplotlib.pyplot", "n
 PRELOAD_ENV = "AUTOGRADER_PRELOAD"
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def default_memory_mb(jobs: int = 1) -> int:
     """4 GB per exercise, or less on a small machine (80 % of its memory shared by the jobs).
 
@@ -107,8 +112,7 @@ class Limits:
     @property
     def threads(self) -> int:
         """Threads per child: the cores shared between the children running at once."""
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return max(1, cores // max(1, self.jobs))
+        return max(1, usable_cores() // max(1, self.jobs))
 
 
 @dataclass

@@ -106,6 +106,18 @@ def meets_threshold(lesson: str, exercise: str, metric: str, value: float) -> bo
     return value >= mark if direction == "max" else value <= mark
 
 
+def expect_threshold(lesson: str, exercise: str, metric: str, value: float, what: str | None = None) -> None:
+    """Fail with a message a student can act on when ``value`` misses the pass mark."""
+    if meets_threshold(lesson, exercise, metric, value):
+        return
+    entry = thresholds(lesson)[exercise][metric]
+    sign = ">=" if entry["direction"] == "max" else "<="
+    reference = [float(v) for v in entry.get("values", {}).values()]
+    seen = f" (the reference solution: {min(reference):.4g} to {max(reference):.4g})" if reference else ""
+    raise AssertionError(f"{what or metric} = {value:.4g} after the grader's fixed training; "
+                         f"the pass mark is {sign} {entry['threshold']:.4g}{seen}")
+
+
 def grading_seed() -> int:
     """The grader's ``--seed`` (0 by default). A training-based check that seeds
     its training with it lets ``python -m autograder.calibrate --verify`` show

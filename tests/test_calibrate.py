@@ -10,7 +10,7 @@ import pytest
 
 import fake_course
 from autograder import testing
-from autograder.calibrate import MARGIN, fingerprint, pass_mark, passes
+from autograder.calibrate import MARGIN, CalibrationError, fingerprint, pass_mark, passes
 from grader_helpers import REPO
 
 MEASURES = '''
@@ -37,6 +37,27 @@ def test_higher_is_better_moves_the_mark_down():
     mark = pass_mark([0.80, 0.90, 0.85], "max", 0.10)
     assert mark["worst"] == 0.80 and mark["margin"] == pytest.approx(0.10)
     assert mark["threshold"] == pytest.approx(0.70)
+
+
+def test_a_baseline_keeps_a_noisy_mark_halfway_from_the_non_answer():
+    # The blur ratio of a plain cross-entropy "sharpening loss" is 1: spread alone would pass it.
+    mark = pass_mark([0.17, 0.72, 0.25], "min", 0.10, baseline=1.0)
+    assert mark["threshold"] == pytest.approx(0.86)
+    assert not passes(1.0, "min", mark["threshold"])
+    steady = pass_mark([0.50, 0.52], "min", 0.10, baseline=1.0)  # far from the baseline: the usual rule
+    assert steady["threshold"] == pytest.approx(0.572)
+
+
+def test_a_reference_no_better_than_the_baseline_is_refused():
+    with pytest.raises(CalibrationError, match="non-answer"):
+        pass_mark([0.9, 1.1], "min", 0.10, baseline=1.0)
+
+
+def test_a_requirement_is_never_loosened():
+    mark = pass_mark([9.0, 10.0, 8.0], "max", 0.10, required=8.0)
+    assert mark["threshold"] == 8.0  # the rule alone would give 6
+    with pytest.raises(CalibrationError, match="requirement"):
+        pass_mark([9.0, 7.0], "max", 0.10, required=8.0)
 
 
 @pytest.mark.parametrize("direction", ["min", "max"])
@@ -97,6 +118,18 @@ def test_a_missing_threshold_fails_loudly(tmp_path, monkeypatch):
         testing.threshold("04_vae", "vae", "test_loss")
     with pytest.raises(LookupError, match="no calibrated threshold for 04_vae/vae/test_loss"):
         testing.meets_threshold("04_vae", "vae", "test_loss", 1.0)
+
+
+def test_a_missed_pass_mark_tells_the_student_the_value_and_the_mark(tmp_path, monkeypatch):
+    marks = {"04_vae": {"vae": {"classes_covered": {"threshold": 8.0, "direction": "max",
+                                                    "values": {"0": 9.0, "1": 10.0}}}}}
+    (tmp_path / "t.json").write_text(json.dumps(marks))
+    monkeypatch.setattr(testing, "THRESHOLDS", tmp_path / "t.json")
+    testing.expect_threshold("04_vae", "vae", "classes_covered", 8.0)  # on the mark: passes
+    with pytest.raises(AssertionError) as failed:
+        testing.expect_threshold("04_vae", "vae", "classes_covered", 7.0)
+    assert str(failed.value) == ("classes_covered = 7 after the grader's fixed training; "
+                                 "the pass mark is >= 8 (the reference solution: 9 to 10)")
 
 
 def test_the_course_thresholds_match_the_current_tests_and_masters():

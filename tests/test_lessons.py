@@ -7,7 +7,8 @@ import nbformat
 import pytest
 
 from autograder.assign import rendered_lessons, stub_message, strip_solutions, student_version
-from autograder.notebooks import BEGIN, END, REPO, exercise_cells, lessons, read_notebook, setup_cells
+from autograder.notebooks import (BEGIN, END, REPO, carried_cells, exercise_cells, lessons, read_notebook,
+                                  setup_cells)
 
 LESSONS = REPO / "lessons"
 MASTERS = lessons()
@@ -52,6 +53,10 @@ def test_master_structure(lesson):
             assert not cell.outputs and cell.execution_count is None, "masters are committed without outputs"
 
 
+def solution_blocks(source: str) -> list[str]:
+    return re.findall(rf"{re.escape(BEGIN)}\n(.*?)\n\s*{re.escape(END)}", source, re.S)
+
+
 @pytest.mark.parametrize("lesson", MASTERS, ids=lambda l: l.name)
 def test_student_notebook_is_valid_and_holds_no_solution(lesson):
     master = read_notebook(lesson.master)
@@ -59,16 +64,52 @@ def test_student_notebook_is_valid_and_holds_no_solution(lesson):
     nbformat.validate(student)
     student_text = "\n".join(c.source for c in student.cells)
     assert BEGIN not in student_text and END not in student_text
-    for name, source in exercise_cells(master).items():
-        solution_lines = [line.strip() for block in re.findall(
-            rf"{re.escape(BEGIN)}\n(.*?)\n\s*{re.escape(END)}", source, re.S) for line in block.splitlines()]
-        stub = exercise_cells(student)[name]
+    # Every solution of the course, this lesson's and the earlier ones it reuses.
+    cells = {name: (source, exercise_cells(student)[name]) for name, source in exercise_cells(master).items()}
+    cells.update({name: (source, carried_cells(student)[(number, name)])
+                  for (number, name), source in carried_cells(master).items()})
+    for name, (source, stub) in cells.items():
+        solution_lines = [line.strip() for block in solution_blocks(source) for line in block.splitlines()]
         for line in solution_lines:
             # Short lines such as `return z` may also stand in a docstring; anything longer is solution code.
             if len(line) > 12 and not line.startswith("#"):
                 assert line not in stub, f"{name}: solution line leaked into the lesson: {line!r}"
         ast.parse(stub)  # the stub is valid Python
         assert "NotImplementedError" in stub
+
+
+def test_no_lesson_gives_away_any_exercise_of_the_course():
+    """Later lessons reuse earlier exercises; a ready-made copy would hand out their answers."""
+    solution_lines = {}
+    for lesson in MASTERS:
+        for name, source in exercise_cells(read_notebook(lesson.master)).items():
+            for block in solution_blocks(source):
+                for line in map(str.strip, block.splitlines()):
+                    if len(line) > 12 and not line.startswith("#"):
+                        solution_lines.setdefault(line, f"{lesson.name}/{name}")
+    # Lesson 3's naive penalty opens like the sharpening loss: two lines that give nothing away.
+    allowed = {"p = ops.clip(y_pred, 1e-7, 1 - 1e-7)", "y = ops.cast(y_true, p.dtype)"}
+    for lesson in MASTERS:
+        for cell in read_notebook(LESSONS / lesson.master.name).cells:
+            for line in map(str.strip, cell.source.splitlines()):
+                assert line in allowed or line not in solution_lines, (
+                    f"lessons/{lesson.master.name} contains {line!r}, from the solution of {solution_lines[line]}")
+
+
+def test_lesson_3_asks_for_the_students_own_autoencoder():
+    master = read_notebook(REPO / "solutions" / "03_blur.ipynb")
+    assert ("02", "build_autoencoder") in carried_cells(master)
+    stub = carried_cells(read_notebook(LESSONS / "03_blur.ipynb"))[("02", "build_autoencoder")]
+    assert "your own solution" in stub and "layers.Conv2D" not in stub
+
+
+@pytest.mark.parametrize("lesson", MASTERS, ids=lambda l: l.name)
+def test_a_reused_exercise_is_the_earlier_lessons_reference(lesson):
+    """A copy that drifted from its origin would train another network than the one graded."""
+    for (number, name), source in carried_cells(read_notebook(lesson.master)).items():
+        origin = next(l for l in MASTERS if l.number == number)
+        assert origin.name < lesson.name, f"{name} is reused from a later lesson"
+        assert solution_blocks(source) == solution_blocks(exercise_cells(read_notebook(origin.master))[name])
 
 
 def fill_stubs(stub_source: str, master_source: str) -> str:

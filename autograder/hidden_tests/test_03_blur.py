@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from autograder.testing import grading_seed, meets_threshold, points
+from autograder.testing import expect_threshold, grading_seed, points
 
 LESSON = "03_blur"
 
@@ -198,11 +198,11 @@ class TestSharpeningLoss:
 
     @points(2)
     def test_training_removes_blur(self, student):
-        assert meets_threshold(LESSON, "sharpening_loss", "blur_ratio", measured(student)["blur_ratio"])
+        expect_threshold(LESSON, "sharpening_loss", "blur_ratio", measured(student)["blur_ratio"])
 
     @points(2)
     def test_at_a_moderate_cost_in_cross_entropy(self, student):
-        assert meets_threshold(LESSON, "sharpening_loss", "ce_ratio", measured(student)["ce_ratio"])
+        expect_threshold(LESSON, "sharpening_loss", "ce_ratio", measured(student)["ce_ratio"])
 
 
 # ----------------------------------------------------------------------------- the measure
@@ -264,6 +264,10 @@ def measure_sharpening_loss(ns, seed: int) -> dict[str, float]:
 
 MEASURES = {"sharpening_loss": measure_sharpening_loss}
 DIRECTIONS = {"blur_ratio": "min", "ce_ratio": "min"}
+# Plain cross-entropy handed in as the sharpening loss trains exactly like the baseline run:
+# blur ratio 1. The reference varies a lot over seeds at this small budget, so without this
+# bound the spread alone would set a pass mark that such a non-answer meets.
+BASELINES = {"blur_ratio": 1.0}
 
 
 def measured(ns) -> dict[str, float]:

@@ -13,16 +13,23 @@ import math
 import keras
 import numpy as np
 
-from autograder.testing import grading_seed, meets_threshold, points
+from autograder.testing import expect_threshold, grading_seed, points
 
 LESSON = "04_vae"
 LN2 = math.log(2.0)
 
 # The grader's fixed budget for training the VAE (independent of COURSE_MODE).
+# The lessons' schedule (linear warm-up to a peak, then a cosine to 0) shrunk to 3 epochs:
+# smaller batches, a lower peak and half an epoch of warm-up. Measured over seeds 0-4 against
+# the lessons' own settings at 3 epochs (batch 500, peak 1.6e-2, one epoch of warm-up), in the
+# same time: test loss 158.2-160.0 instead of 159.9-162.2 nats, and 9 digits covered on every
+# seed instead of 7-9.
 TRAIN_EPOCHS = 3
-TRAIN_BATCH = 500
-TRAIN_PEAK_LR = 1.6e-2   # the lessons' recipe: one epoch of warm-up to the peak, then a cosine to 0
+TRAIN_BATCH = 250
+TRAIN_PEAK_LR = 1e-2
+TRAIN_WARMUP_EPOCHS = 0.5
 N_SAMPLES = 1000
+COVERED = 0.01           # a digit is covered when at least 1 % of the samples are classified as it
 
 
 def as_numpy(value):
@@ -53,10 +60,11 @@ def _mnist():
 
 
 def recipe_optimizer(n_train: int):
-    """Adam: one epoch of linear warm-up to TRAIN_PEAK_LR, then a cosine down to 0."""
+    """Adam: linear warm-up to TRAIN_PEAK_LR for TRAIN_WARMUP_EPOCHS, then a cosine down to 0."""
     per_epoch = math.ceil(n_train / TRAIN_BATCH)
+    warmup = int(TRAIN_WARMUP_EPOCHS * per_epoch)
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=(TRAIN_EPOCHS - 1) * per_epoch, warmup_target=TRAIN_PEAK_LR, warmup_steps=per_epoch)
+        0.0, decay_steps=TRAIN_EPOCHS * per_epoch - warmup, warmup_target=TRAIN_PEAK_LR, warmup_steps=warmup)
     return keras.optimizers.Adam(schedule)
 
 
@@ -66,7 +74,7 @@ def measure_vae(ns, seed: int) -> dict[str, float]:
     test_loss       mean KL + reconstruction over the 10,000 test digits (nats, one pass)
     confident_share share of 1,000 samples from N(0, I) that the reference classifier
                     labels with probability > 0.9
-    classes_covered digits that get at least 2% of those samples
+    classes_covered digits that get at least COVERED (1 %) of those samples
     diversity       mean per-pixel standard deviation across the samples (one image
                     repeated would score 0)
     """
@@ -91,13 +99,20 @@ def measure_vae(ns, seed: int) -> dict[str, float]:
     return {
         "test_loss": test_loss,
         "confident_share": float(np.mean(probabilities.max(axis=1) > 0.9)),
-        "classes_covered": float(np.sum(counts >= 0.02 * N_SAMPLES)),
+        "classes_covered": float(np.sum(counts >= COVERED * N_SAMPLES)),
         "diversity": float(samples.reshape(N_SAMPLES, -1).std(axis=0).mean()),
     }
 
 
 MEASURES = {"vae": measure_vae}
 DIRECTIONS = {"test_loss": "min", "confident_share": "max", "classes_covered": "max", "diversity": "max"}
+# A decoder that draws no digit scores 0 confident samples: the pass mark stays at least
+# halfway from there to the reference's worst seed.
+BASELINES = {"confident_share": 0.0}
+# The course asks for samples of at least 8 different digits. A count moves in whole digits,
+# so its margin must reach one digit below the reference's worst (10 % of 9 would not).
+REQUIRED = {"classes_covered": 8.0}
+MARGINS = {"classes_covered": 0.15}
 
 _measured: dict[int, dict[str, float]] = {}
 
@@ -110,9 +125,9 @@ def measured(ns) -> dict[str, float]:
     return _measured[key]
 
 
-def passes(exercise: str, metric: str, value: float) -> bool:
-    """On the passing side of the calibrated pass mark (autograder/thresholds.json)."""
-    return meets_threshold(LESSON, exercise, metric, value)
+def expect_pass_mark(exercise: str, metric: str, value: float) -> None:
+    """Fail with the value and the calibrated pass mark (autograder/thresholds.json) when it misses."""
+    expect_threshold(LESSON, exercise, metric, value)
 
 
 # ----------------------------------------------------------------------------- Sampling
@@ -358,14 +373,14 @@ class TestVae:
 
     @points(3)
     def test_trained_test_loss(self, student):
-        assert passes("vae", "test_loss", measured(student)["test_loss"])
+        expect_pass_mark("vae", "test_loss", measured(student)["test_loss"])
 
     @points(2)
     def test_samples_from_the_prior_are_confident_digits_of_many_classes(self, student):
         m = measured(student)
-        assert passes("vae", "confident_share", m["confident_share"])
-        assert passes("vae", "classes_covered", m["classes_covered"])
+        expect_pass_mark("vae", "confident_share", m["confident_share"])
+        expect_pass_mark("vae", "classes_covered", m["classes_covered"])
 
     @points(1)
     def test_samples_are_diverse(self, student):
-        assert passes("vae", "diversity", measured(student)["diversity"])
+        expect_pass_mark("vae", "diversity", measured(student)["diversity"])
