@@ -42,7 +42,9 @@ def cells_until_measured(notebook: str) -> int:
 
 
 def fast_result(notebook: str) -> dict:
-    env = dict(os.environ, COURSE_MODE="fast", MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2")
+    # Run from solutions/ like the notebook; the project's own packages stay importable.
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, COURSE_MODE="fast", MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=path)
     run = subprocess.run([sys.executable, "-c", RUN_CELLS, str(REPO / "solutions" / notebook), MEASURING_CELL],
                          cwd=REPO / "solutions", env=env, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-3000:]
