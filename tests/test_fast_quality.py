@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from autograder.notebooks import REPO, read_notebook, without_magics
+from autograder.notebooks import REPO, read_notebook
 
 MEASURING_CELL = "result = test_loss("
 
