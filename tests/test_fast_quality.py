@@ -20,7 +20,7 @@ import pytest
 
 from autograder.notebooks import REPO, read_notebook
 
-MEASURING_CELL = "result = test_loss("
+MEASURING_CELL = "result = mean_test_loss("
 
 RUN_CELLS = r"""
 import json, sys
