@@ -124,10 +124,10 @@ class TestBuildCvaeEncoder:
 
     @points(2)
     def test_weights(self, student):
-        # (784 + 10) * 512 + 512 = 407,040; heads 2 * (512 * 2 + 2) = 2,052
-        assert student.build_cvae_encoder(latent_dim=2).count_params() == 409_092
-        # latent 32: 407,040 + 2 * (512 * 32 + 32) = 407,040 + 32,832
-        assert student.build_cvae_encoder(latent_dim=32).count_params() == 439_872
+        # (784 + 10) * 512 + 512 = 407,040; 512 * 256 + 256 = 131,328; heads 2 * (256 * 2 + 2) = 1,028
+        assert student.build_cvae_encoder(latent_dim=2).count_params() == 539_396
+        # latent 32: 538,368 + 2 * (256 * 32 + 32) = 538,368 + 16,448
+        assert student.build_cvae_encoder(latent_dim=32).count_params() == 554_816
 
     @points(2)
     def test_the_label_reaches_the_encoder(self, student):
@@ -157,10 +157,10 @@ class TestBuildCvaeDecoder:
 
     @points(2)
     def test_weights(self, student):
-        # 12 * 512 + 512 + 512 * 784 + 784 = 6,656 + 402,192
-        assert student.build_cvae_decoder(latent_dim=2).count_params() == 408_848
-        # latent 32: 42 * 512 + 512 + 402,192 = 22,016 + 402,192
-        assert student.build_cvae_decoder(latent_dim=32).count_params() == 424_208
+        # 12 * 256 + 256 = 3,328; 256 * 512 + 512 = 131,584; 512 * 784 + 784 = 402,192
+        assert student.build_cvae_decoder(latent_dim=2).count_params() == 537_104
+        # latent 32: 42 * 256 + 256 = 11,008, then the same 533,776
+        assert student.build_cvae_decoder(latent_dim=32).count_params() == 544_784
 
     @points(1)
     def test_outputs_images_of_probabilities(self, student):

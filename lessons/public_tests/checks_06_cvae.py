@@ -54,11 +54,11 @@ def cvae_encoder_shapes(ns):
 
 @public_check("build_cvae_encoder")
 def cvae_encoder_weights(ns):
-    """(784 + 10)-512-2: exactly 409,092 weights"""
+    """(784 + 10)-512-256-2: exactly 539,396 weights"""
     count = ns.build_cvae_encoder(latent_dim=2).count_params()
-    expected = (784 + 10) * 512 + 512 + 2 * (512 * 2 + 2)
+    expected = (784 + 10) * 512 + 512 + 512 * 256 + 256 + 2 * (256 * 2 + 2)
     expect(count == expected, "the encoder has the wrong number of weights", expected=expected, got=count,
-           hint="Flatten the image, Concatenate it with the label (794 numbers), then Dense(512, relu) and the two heads.")
+           hint="Flatten the image, Concatenate it with the label (794 numbers), then Dense(512, relu), Dense(256, relu) and the two heads.")
 
 
 @public_check("build_cvae_encoder")
@@ -69,7 +69,7 @@ def cvae_encoder_reads_the_label(ns):
     mean_as_3 = _numpy(encoder([images, _float32(np.eye(10)[[3]])])[0])
     mean_as_8 = _numpy(encoder([images, _float32(np.eye(10)[[8]])])[0])
     expect(not np.allclose(mean_as_3, mean_as_8), "z_mean ignores the label",
-           hint="join the label to the flattened pixels with layers.Concatenate() before the hidden layer.")
+           hint="join the label to the flattened pixels with layers.Concatenate() before the first hidden layer.")
 
 
 @public_check("build_cvae_decoder")
@@ -87,11 +87,11 @@ def cvae_decoder_shapes(ns):
 
 @public_check("build_cvae_decoder")
 def cvae_decoder_weights(ns):
-    """12-512-784: exactly 408,848 weights"""
+    """12-256-512-784: exactly 537,104 weights"""
     count = ns.build_cvae_decoder(latent_dim=2).count_params()
-    expected = 12 * 512 + 512 + 512 * 784 + 784
+    expected = 12 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784
     expect(count == expected, "the decoder has the wrong number of weights", expected=expected, got=count,
-           hint="Dense(512, relu) on the 12 inputs, then Dense(784, sigmoid), then Reshape.")
+           hint="Dense(256, relu) on the 12 inputs, Dense(512, relu), then Dense(784, sigmoid), then Reshape.")
 
 
 # ----------------------------------------------------------------------------- CVAE

@@ -14,37 +14,42 @@ def build_cvae_encoder(latent_dim=LATENT_DIM):
     """The conditional encoder: [images (batch, 28, 28), labels (batch, 10)] -> [z_mean, z_log_var, z].
 
     Layers: Input(IMAGE_SHAPE) -> Flatten; Input((NUM_CLASSES,)); Concatenate the two (794 numbers)
-            -> Dense(HIDDEN_UNITS, relu) -> two linear Dense(latent_dim) heads "z_mean", "z_log_var"
-            -> Sampling, named "z".
+            -> Dense(512, relu) -> Dense(256, relu)   (the HIDDEN_UNITS, in that order)
+            -> two linear Dense(latent_dim) heads "z_mean", "z_log_var" -> Sampling, named "z".
+    Hint: a for loop over HIDDEN_UNITS writes the two hidden layers in two lines.
     Returns keras.Model([images, labels], [z_mean, z_log_var, z], name="cvae_encoder");
     each output has shape (batch, latent_dim).
     """
     ### BEGIN SOLUTION
     images = keras.Input(shape=IMAGE_SHAPE, name="image")
     labels = keras.Input(shape=(NUM_CLASSES,), name="label")
-    joined = layers.Flatten()(images)
-    hidden = layers.Dense(HIDDEN_UNITS, activation="relu", name="encoder_hidden")(joined)
+    hidden = layers.Flatten()(images)
+    for units in HIDDEN_UNITS:
+        hidden = layers.Dense(units, activation="relu")(hidden)
     z_mean = layers.Dense(latent_dim, name="z_mean")(hidden)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(hidden)
     z = Sampling(name="z")([z_mean, z_log_var])
     return keras.Model([images, labels], [z_mean, z_log_var, z], name="cvae_encoder")
     ### END SOLUTION''',
         r'''# Exercise: build_cvae_encoder
-# Planted bug: the label is joined after the hidden layer instead of to the pixels
+# Planted bug: the label is joined after the hidden layers instead of to the pixels
 def build_cvae_encoder(latent_dim=LATENT_DIM):
     """The conditional encoder: [images (batch, 28, 28), labels (batch, 10)] -> [z_mean, z_log_var, z].
 
     Layers: Input(IMAGE_SHAPE) -> Flatten; Input((NUM_CLASSES,)); Concatenate the two (794 numbers)
-            -> Dense(HIDDEN_UNITS, relu) -> two linear Dense(latent_dim) heads "z_mean", "z_log_var"
-            -> Sampling, named "z".
+            -> Dense(512, relu) -> Dense(256, relu)   (the HIDDEN_UNITS, in that order)
+            -> two linear Dense(latent_dim) heads "z_mean", "z_log_var" -> Sampling, named "z".
+    Hint: a for loop over HIDDEN_UNITS writes the two hidden layers in two lines.
     Returns keras.Model([images, labels], [z_mean, z_log_var, z], name="cvae_encoder");
     each output has shape (batch, latent_dim).
     """
     ### BEGIN SOLUTION
     images = keras.Input(shape=IMAGE_SHAPE, name="image")
     labels = keras.Input(shape=(NUM_CLASSES,), name="label")
-    joined = layers.Concatenate()([layers.Flatten()(images), labels])
-    hidden = layers.Concatenate()([layers.Dense(HIDDEN_UNITS, activation="relu", name="encoder_hidden")(layers.Flatten()(images)), labels])
+    hidden = layers.Flatten()(images)
+    for units in HIDDEN_UNITS:
+        hidden = layers.Dense(units, activation="relu")(hidden)
+    hidden = layers.Concatenate()([hidden, labels])
     z_mean = layers.Dense(latent_dim, name="z_mean")(hidden)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(hidden)
     z = Sampling(name="z")([z_mean, z_log_var])
@@ -57,14 +62,17 @@ def build_cvae_encoder(latent_dim=LATENT_DIM):
 def build_cvae_decoder(latent_dim=LATENT_DIM):
     """The conditional decoder: [z, label] joined, (batch, latent_dim + 10) -> (batch, 28, 28).
 
-    Layers: Input((latent_dim + NUM_CLASSES,)) -> Dense(HIDDEN_UNITS, relu)
-            -> Dense(NUM_PIXELS, sigmoid) -> Reshape(IMAGE_SHAPE).
+    Layers: Input((latent_dim + NUM_CLASSES,)) -> Dense(256, relu) -> Dense(512, relu)
+            (the HIDDEN_UNITS in reverse order) -> Dense(NUM_PIXELS, sigmoid) -> Reshape(IMAGE_SHAPE).
+    Hint: reversed(HIDDEN_UNITS) gives 256, then 512.
     The first latent_dim inputs are z, the last 10 the (one-hot) label.
     Returns keras.Model(inputs, outputs, name="cvae_decoder").
     """
     ### BEGIN SOLUTION
     z_and_label = keras.Input(shape=(latent_dim,), name="z_and_label")
-    hidden = layers.Dense(HIDDEN_UNITS, activation="relu", name="decoder_hidden")(z_and_label)
+    hidden = z_and_label
+    for units in reversed(HIDDEN_UNITS):
+        hidden = layers.Dense(units, activation="relu")(hidden)
     pixels = layers.Dense(NUM_PIXELS, activation="sigmoid", name="pixels")(hidden)
     return keras.Model(z_and_label, layers.Reshape(IMAGE_SHAPE)(pixels), name="cvae_decoder")
     ### END SOLUTION''',
@@ -73,14 +81,17 @@ def build_cvae_decoder(latent_dim=LATENT_DIM):
 def build_cvae_decoder(latent_dim=LATENT_DIM):
     """The conditional decoder: [z, label] joined, (batch, latent_dim + 10) -> (batch, 28, 28).
 
-    Layers: Input((latent_dim + NUM_CLASSES,)) -> Dense(HIDDEN_UNITS, relu)
-            -> Dense(NUM_PIXELS, sigmoid) -> Reshape(IMAGE_SHAPE).
+    Layers: Input((latent_dim + NUM_CLASSES,)) -> Dense(256, relu) -> Dense(512, relu)
+            (the HIDDEN_UNITS in reverse order) -> Dense(NUM_PIXELS, sigmoid) -> Reshape(IMAGE_SHAPE).
+    Hint: reversed(HIDDEN_UNITS) gives 256, then 512.
     The first latent_dim inputs are z, the last 10 the (one-hot) label.
     Returns keras.Model(inputs, outputs, name="cvae_decoder").
     """
     ### BEGIN SOLUTION
     z_and_label = keras.Input(shape=(latent_dim + NUM_CLASSES,), name="z_and_label")
-    hidden = layers.Dense(HIDDEN_UNITS, activation="relu", name="decoder_hidden")(z_and_label)
+    hidden = z_and_label
+    for units in reversed(HIDDEN_UNITS):
+        hidden = layers.Dense(units, activation="relu")(hidden)
     pixels = layers.Dense(NUM_PIXELS, name="pixels")(hidden)
     return keras.Model(z_and_label, layers.Reshape(IMAGE_SHAPE)(pixels), name="cvae_decoder")
     ### END SOLUTION''',
