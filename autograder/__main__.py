@@ -7,7 +7,8 @@ notebook each). Writes to DIR:
 * ``summary.txt``: what is printed, per student and per exercise;
 * ``grades.csv``: one row per student, a column per exercise, total, max, percent;
 * ``results/<student>/results.json``: Gradescope's format;
-* ``logs/<student>/<lesson>.<exercise>.log``: what each exercise's process printed.
+* ``logs/<student>/<lesson>.<exercise>.log``: what the student's code printed for that exercise
+  (``.judge.log`` beside it: what the hidden tests printed).
 
 Exit status 0 whatever the students scored; 2 when the grader cannot run
 (no such path, broken hidden tests).
@@ -25,6 +26,7 @@ from autograder.grading import GraderError, check_plan, collect_plan, grade, saf
 from autograder.notebooks import lessons
 from autograder.report import class_summary, results_json_path, student_summary, write_csv, write_results_json
 from autograder.runner import Limits, Runner, default_memory_mb, usable_cores
+from autograder.sandbox import protections_available
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,6 +96,7 @@ def run_grade(args) -> int:
           f"({limits.jobs} at a time; per exercise {limits.timeout:g} s of CPU per thread, {limits.threads} thread(s), "
           f"{limits.memory_mb} MB; seed {limits.seed})",
           flush=True)
+    print(f"student code runs sandboxed: {', '.join(protections_available())}", flush=True)
     blocks = []
 
     def show(result):

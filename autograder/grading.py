@@ -19,7 +19,7 @@ from autograder.discover import Submission
 from autograder.notebooks import lessons
 from autograder.runner import Finished, Job, Limits, Runner
 from autograder.testing import HIDDEN_TESTS
-from autograder.worker import NOT_IMPLEMENTED
+from autograder.judge import NOT_IMPLEMENTED
 
 
 class GraderError(Exception):
@@ -31,7 +31,7 @@ class PlannedTest:
     nodeid: str
     title: str
     points: float
-    trains: bool = False   # its exercise trains a model (worker.trains_a_model): graded in a fresh interpreter
+    trains: bool = False   # its exercise trains a model (judge.trains_a_model): scheduled first
 
 
 # lesson -> exercise -> tests, in the order of the hidden-test module
@@ -161,6 +161,7 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
     slots: dict[tuple[int, str, str], ExerciseResult | None] = {}
     jobs: list[Job] = []
     for index, submission in enumerate(submissions):
+        _note_duplicates(submission)
         wanted = only_exercises if submission.exercises is None else (
             submission.exercises if only_exercises is None else submission.exercises & only_exercises)
         for lesson in submission.lessons:
@@ -179,12 +180,12 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                     task = {"command": "run", "nodeids": [t.nodeid for t in tests],
                             "notebook": str(submission.notebooks[lesson].resolve()),
                             "hidden_tests": str(HIDDEN_TESTS)}
-                    log = log_dir / safe_name(submission.name) / f"{lesson}.{exercise}.log"
-                    jobs.append(Job(key, task, log, fresh=any(t.trains for t in tests)))
+                    # What the student's code printed, and (apart) what the judge printed.
+                    folder = log_dir / safe_name(submission.name)
+                    log = folder / f"{lesson}.{exercise}.judge.log"
+                    task["contestant_log"] = str(folder / f"{lesson}.{exercise}.log")
+                    jobs.append(Job(key, task, log, trains=any(t.trains for t in tests)))
 
-    # Exercises that train go first: started early, they run beside the many
-    # quick ones instead of being left alone at the end (shorter wall time).
-    jobs.sort(key=lambda job: not job.fresh)
     waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
     results: dict[int, StudentResult] = {}
 
@@ -213,6 +214,20 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
     if len(submissions) > 1:
         print(f"graded {len(submissions)} submissions in {elapsed:.1f} s", file=sys.stderr)
     return [results[i] for i in range(len(submissions))]
+
+
+def _note_duplicates(submission: Submission) -> None:
+    from autograder.notebooks import NotebookError, duplicated_exercises, read_notebook
+
+    for lesson, path in submission.notebooks.items():
+        try:
+            names = duplicated_exercises(read_notebook(path))
+        except NotebookError:
+            continue  # reported as the lesson's problem
+        for name in names:
+            note = f"{lesson}: two cells claim exercise {name!r}; graded the last one"
+            if note not in submission.notes:
+                submission.notes.append(note)
 
 
 def _order(plan: Plan, lesson: str, exercise: str) -> tuple[int, int]:

@@ -94,6 +94,12 @@ def exercise_cells(nb: nbformat.NotebookNode) -> dict[str, str]:
     return cells
 
 
+def duplicated_exercises(nb: nbformat.NotebookNode) -> list[str]:
+    """Exercises claimed by more than one cell (the grader takes the last)."""
+    names = [exercise_name(c.source) for c in nb.cells if c.cell_type == "code"]
+    return sorted({n for n in names if n and names.count(n) > 1})
+
+
 def setup_cells(nb: nbformat.NotebookNode) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code" and "setup" in c.metadata.get("tags", [])]
 
@@ -137,6 +143,25 @@ def lesson_for(path: Path, nb: nbformat.NotebookNode | None = None) -> Lesson | 
             return best
     prefix = Path(path).name[:2]
     return next((l for l in lessons() if l.number == prefix), None)
+
+
+def contestant_sources(lesson: Lesson, student: dict[str, str] | None, exercise: str) -> list[tuple[str, str]]:
+    """(file name, source) of the cells a contestant runs for ``exercise``, in order.
+
+    The master's setup cells, then the lesson's exercise cells: the student's own
+    cell for ``exercise`` (the reference's when ``student`` is None), the reference
+    for every other one, so that a mistake in one exercise costs points only there.
+    """
+    master = read_notebook(lesson.master)
+    sources = [(f"<{lesson.name} setup {i}>", without_magics(s)) for i, s in enumerate(setup_cells(master))]
+    for name, reference_source in exercise_cells(master).items():
+        if name == exercise:
+            if student is not None and name not in student:
+                raise NotebookError(f"no cell starting with '# Exercise: {name}' was found in the notebook")
+            sources.append((f"<cell {name}>", without_magics(student[name] if student is not None else reference_source)))
+        else:
+            sources.append((f"<reference {name}>", without_magics(reference_source)))
+    return sources
 
 
 def build_namespace(lesson: Lesson, student: dict[str, str] | None = None, exercise: str | None = None) -> dict:

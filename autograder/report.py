@@ -1,10 +1,14 @@
 """Reports: a readable summary, ``grades.csv`` and Gradescope's ``results.json``.
 
 Gradescope's format (https://gradescope-autograders.readthedocs.io/en/latest/specs/):
-top level ``score``, ``execution_time``, ``output``, ``tests``; each test
-``name``, ``score``, ``max_score``, ``status``, ``output``, ``visibility``.
-The total maximum is not a top-level field of that format (Gradescope takes it
-from the assignment's settings); it is kept in ``extra_data.max_score``.
+top level ``score``, ``execution_time``, ``output``, ``output_format``,
+``visibility``, ``stdout_visibility``, ``tests``; each test ``name``, ``score``,
+``max_score``, ``status``, ``output``, ``output_format``, ``visibility``.
+The visibility fields come from the instructor's policy (:mod:`autograder.visibility`).
+A test's kind (``public`` or ``hidden``) is its ``kind`` attribute when the grader
+sets one, else ``hidden``. The total maximum is not a top-level field of that
+format (Gradescope takes it from the assignment's settings); it is kept in
+``extra_data.max_score``.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import csv
 import json
 from pathlib import Path
 
+from autograder import visibility
 from autograder.grading import ExerciseResult, Plan, StudentResult, is_not_implemented, safe_name
-from autograder.worker import NOT_IMPLEMENTED
+from autograder.judge import NOT_IMPLEMENTED
 
 
 def fmt(points: float) -> str:
@@ -75,7 +80,8 @@ def write_csv(path: Path, results: list[StudentResult], plan: Plan, lessons_orde
                              fmt(result.score), fmt(result.max_score), f"{result.percent:.1f}"])
 
 
-def gradescope_results(result: StudentResult) -> dict:
+def gradescope_results(result: StudentResult, policy: visibility.Policy | None = None) -> dict:
+    policy = policy or visibility.load()
     tests = []
     for exercise in result.exercises:
         for test in exercise.tests:
@@ -86,7 +92,8 @@ def gradescope_results(result: StudentResult) -> dict:
                 "max_score": test.points,
                 "status": "passed" if passed else "failed",
                 "output": "passed" if passed else test.message,
-                "visibility": "visible",
+                "output_format": "text",
+                "visibility": policy.for_test(exercise.exercise, getattr(test, "kind", "hidden")),
             })
     output = [f"{fmt(result.score)}/{fmt(result.max_score)} points ({result.percent:.1f} %)."]
     output += [f"Note: {note}" for note in result.notes]
@@ -97,16 +104,17 @@ def gradescope_results(result: StudentResult) -> dict:
         "score": result.score,
         "execution_time": round(result.seconds, 1),
         "output": "\n".join(output),
-        "visibility": "visible",
-        "stdout_visibility": "hidden",   # the grader's own log is for the instructor
+        "output_format": "text",
+        "visibility": policy.overall,
+        "stdout_visibility": policy.stdout,   # the grader's own log: for the instructor by default
         "tests": tests,
         "extra_data": {"max_score": result.max_score, "percent": round(result.percent, 2)},
     }
 
 
-def write_results_json(path: Path, result: StudentResult) -> None:
+def write_results_json(path: Path, result: StudentResult, policy: visibility.Policy | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(gradescope_results(result), indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(gradescope_results(result, policy), indent=2) + "\n", encoding="utf-8")
 
 
 def results_json_path(out: Path, result: StudentResult) -> Path:

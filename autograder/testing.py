@@ -9,32 +9,59 @@ each class in it grades one exercise (class attribute ``exercise``)::
         @points(2)
         def test_zero_variance_returns_the_mean(self, student): ...
 
-``student`` is the namespace in which that exercise is the student's own cell
-and every other exercise is the reference (see ``notebooks.build_namespace``).
-Which notebook is the student's comes from ``AUTOGRADER_SUBMISSION``; without it
-the reference itself is graded, which is how calibration and the project's
-tests run the hidden tests against the solutions.
+``student`` is a :class:`~autograder.remote.RemoteNamespace`: a sandboxed
+contestant in which the master's setup cells, the student's cell for that
+exercise and the reference cells of every other exercise have run. Calls on it
+are requests; what comes back is plain data (or another remote object), never
+the student's code. ``reference`` is the master's namespace in the judge's own
+process: trusted code only. Which notebook is the student's comes from the
+judge's settings; without one the reference cells themselves are sent to the
+contestant, which is how calibration and the project's tests grade the solutions.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from autograder.notebooks import Lesson, build_namespace, exercise_cells, lesson_named, read_notebook
+from dataclasses import dataclass
+
+from autograder.notebooks import (Lesson, NotebookError, build_namespace, contestant_sources, exercise_cells,
+                                  lesson_named, read_notebook)
 from public_tests.framework import Namespace
 
 # AUTOGRADER_HIDDEN_TESTS / AUTOGRADER_THRESHOLDS point the grader elsewhere
 # (the project's tests grade small fake lessons this way).
 HIDDEN_TESTS = Path(os.environ.get("AUTOGRADER_HIDDEN_TESTS") or Path(__file__).resolve().parent / "hidden_tests")
 THRESHOLDS = Path(os.environ.get("AUTOGRADER_THRESHOLDS") or Path(__file__).resolve().parent / "thresholds.json")
-SUBMISSION_ENV = "AUTOGRADER_SUBMISSION"
-SEED_ENV = "AUTOGRADER_SEED"
+CONTESTANT_PRELOAD_ENV = "AUTOGRADER_CONTESTANT_PRELOAD"
 
-_namespaces: dict[tuple[str, str | None, str | None], dict] = {}
+
+@dataclass
+class JudgeSettings:
+    submission: str | None = None    # the student's notebook; None grades the reference
+    seed: int = 0
+    threads: int = 1
+    cpu_seconds: float = 120.0       # the contestant's budget for this exercise
+    memory_mb: int = 4096
+    log_file: str | None = None      # what the student's code prints
+    preload: str = "numpy"
+
+
+_settings = JudgeSettings()
+_namespaces: dict[tuple[str, str | None], dict] = {}
+_contestants: dict[tuple[str, str], object] = {}
+_protections: list[str] | None = None
+
+
+def configure(settings: JudgeSettings) -> None:
+    global _settings
+    _settings = settings
 
 
 def points(n: float):
@@ -55,26 +82,75 @@ def lesson_of_module(module) -> Lesson:
     return lesson_named(Path(module.__file__).stem.removeprefix("test_"))
 
 
-def namespace_for(lesson: Lesson, exercise: str | None, submission: str | None) -> dict:
-    key = (lesson.name, exercise, submission)
+def reference_namespace(lesson: Lesson) -> dict:
+    """The master's namespace, built here in the judge (trusted code only)."""
+    key = (lesson.name, None)
     if key not in _namespaces:
-        student_cells = exercise_cells(read_notebook(submission)) if submission else None
-        _namespaces[key] = build_namespace(lesson, student_cells, exercise)
+        _namespaces[key] = build_namespace(lesson)
     return _namespaces[key]
 
 
+def contestant_for(lesson: Lesson, exercise: str):
+    """The contestant of this exercise, started (and its cells run) on first use; then the same one.
+
+    Returns a RemoteNamespace, or raises what running the cells raised, for every
+    test that asks (so each test reports it).
+    """
+    from autograder.remote import Budget, Connection, RemoteNamespace
+    from autograder.sandbox import SandboxSettings
+
+    global _protections
+    key = (lesson.name, exercise)
+    if key not in _contestants:
+        settings = _settings
+        try:
+            cells = exercise_cells(read_notebook(settings.submission)) if settings.submission else None
+            sources = contestant_sources(lesson, cells, exercise)
+        except NotebookError as error:
+            _contestants[key] = error
+            raise
+        log = Path(settings.log_file) if settings.log_file else Path(tempfile.gettempdir()) / f"{lesson.name}.{exercise}.log"
+        sandbox = SandboxSettings(memory_mb=settings.memory_mb, threads=settings.threads,
+                                  preload=os.environ.get(CONTESTANT_PRELOAD_ENV, settings.preload),
+                                  data_dir=os.environ.get("AECOURSE_DATA_DIR"))
+        connection = Connection(sandbox, Budget(settings.cpu_seconds, settings.memory_mb, settings.threads), log)
+        _protections = connection.protections
+        _contestants[key] = connection
+        try:
+            connection.run_cells(sources, settings.seed, settings.threads)
+        except Exception as error:
+            connection.failure = error
+    connection = _contestants[key]
+    if isinstance(connection, Exception):
+        raise connection
+    if getattr(connection, "failure", None) is not None:
+        raise connection.failure
+    return RemoteNamespace(connection)
+
+
+def close_contestants() -> None:
+    for connection in _contestants.values():
+        if hasattr(connection, "close"):
+            connection.close()
+    _contestants.clear()
+
+
+def protections_used() -> list[str] | None:
+    """The sandbox layers the contestants of this judge had (None when none was started)."""
+    return _protections
+
+
 @pytest.fixture
-def student(request) -> Namespace:
+def student(request):
     exercise = getattr(request.cls, "exercise", None)
     if exercise is None:
         raise RuntimeError(f"{request.node.nodeid}: hidden tests live in a class with an `exercise` attribute")
-    lesson = lesson_of_module(request.module)
-    return Namespace(namespace_for(lesson, exercise, os.environ.get(SUBMISSION_ENV) or None))
+    return contestant_for(lesson_of_module(request.module), exercise)
 
 
 @pytest.fixture
 def reference(request) -> Namespace:
-    return Namespace(namespace_for(lesson_of_module(request.module), None, None))
+    return Namespace(reference_namespace(lesson_of_module(request.module)))
 
 
 def thresholds(lesson: str | None = None) -> dict:
@@ -122,4 +198,120 @@ def grading_seed() -> int:
     """The grader's ``--seed`` (0 by default). A training-based check that seeds
     its training with it lets ``python -m autograder.calibrate --verify`` show
     that the reference passes under every calibrated seed."""
-    return int(os.environ.get(SEED_ENV, "0"))
+    return _settings.seed
+
+
+# ----------------------------------------------------------------------------- the student's models, judged here
+
+KERAS_MODULE = re.compile(r"^keras(\.[A-Za-z_]\w*)*$")
+LOCAL_MODEL_TOLERANCE = 1e-4
+
+
+class UnusableModel(AssertionError):
+    """The student's model cannot be rebuilt from the layers it lists (a custom or forbidden layer)."""
+
+
+def _check_config(node, custom: set[str], where: str = "model") -> None:
+    """Refuse anything in a Keras config that would make Keras import or run code of the student's."""
+    if isinstance(node, list):
+        for item in node:
+            _check_config(item, custom, where)
+        return
+    if not isinstance(node, dict):
+        return
+    module, name = node.get("module"), node.get("class_name")
+    if "class_name" in node:
+        if not isinstance(name, str) or name in ("Lambda", "__lambda__", "TorchModuleWrapper"):
+            raise UnusableModel(f"your {where} uses a {name} layer, which the grader cannot rebuild; "
+                                "use the layers the exercise names")
+        if module is None and name not in custom and "config" in node and node.get("registered_name") is not None:
+            raise UnusableModel(f"your {where} uses a custom class {name!r}, which the grader cannot rebuild")
+        if module is not None and (not isinstance(module, str) or not KERAS_MODULE.match(module)):
+            if name not in custom:
+                raise UnusableModel(f"your {where} uses {name!r} from {module!r}, which the grader cannot rebuild; "
+                                    "use Keras' own layers")
+    for value in node.values():
+        _check_config(value, custom, where)
+
+
+def local_model(remote, reference: dict | None = None, *, check_inputs=None, what: str = "model"):
+    """The student's Keras model rebuilt here, in the judge, from its layer list and weights.
+
+    Only the model's config (JSON, checked to name Keras' own classes or the
+    reference's classes in ``reference``) and its weights (arrays) come from the
+    contestant; the judge's Keras builds and runs it. ``check_inputs``: arrays on
+    which the student's own model must give the same outputs as the rebuilt one,
+    so a model that lists one architecture and computes another is caught.
+    """
+    import keras
+    import numpy as np
+
+    custom = {k: v for k, v in (reference or {}).items() if isinstance(v, type) and issubclass(v, keras.layers.Layer)}
+    text = remote.to_json()
+    weights = remote.get_weights()
+    if not isinstance(text, str) or not isinstance(weights, list) or \
+            not all(isinstance(w, np.ndarray) for w in weights):
+        raise UnusableModel(f"your {what} is not a Keras model the grader can read")
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError:
+        raise UnusableModel(f"your {what}'s configuration is not JSON") from None
+    _check_config(config, set(custom), what)
+    try:
+        with keras.saving.custom_object_scope(custom):
+            model = keras.models.model_from_json(text, custom_objects=custom)
+        model.set_weights(weights)
+    except Exception as error:  # noqa: BLE001 - whatever Keras says, in one line
+        raise UnusableModel(f"your {what} could not be rebuilt from its layers ({type(error).__name__}: "
+                            f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
+    if check_inputs is not None:
+        theirs = remote.predict(check_inputs, verbose=0)
+        ours = model.predict(check_inputs, verbose=0)
+        for a, b in zip(_as_list(theirs), _as_list(ours)):
+            if not isinstance(a, np.ndarray) or a.shape != np.shape(b) or \
+                    not np.allclose(a, b, atol=LOCAL_MODEL_TOLERANCE, rtol=LOCAL_MODEL_TOLERANCE):
+                raise UnusableModel(f"your {what} does not compute what its layers say "
+                                    "(a custom layer, or a model changed behind Keras' back?)")
+    return model
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def expect_reference_function(remote, reference_model, inputs, *, outputs=None, what: str = "model",
+                              tolerance: float = 1e-4) -> None:
+    """The student's model computes what the exercise's architecture computes, with the student's weights.
+
+    The student's weights are loaded into the reference architecture, built here;
+    both run on ``inputs`` (drawn by the judge). A layer in the wrong order, a
+    missing activation or an extra layer changes the outputs even where the
+    weight shapes agree. ``outputs``: the indices of the outputs to compare (a
+    sampling output is random, so encoders compare only their first two).
+    """
+    import numpy as np
+
+    weights = remote.get_weights()
+    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+        raise AssertionError(f"your {what} is not a Keras model the grader can read")
+    expected_shapes = [tuple(w.shape) for w in reference_model.get_weights()]
+    got_shapes = [tuple(w.shape) for w in weights]
+    if got_shapes != expected_shapes:
+        raise AssertionError(f"your {what}'s weights do not fit the architecture the exercise describes: "
+                             f"{len(got_shapes)} weight arrays {got_shapes[:6]}{'...' if len(got_shapes) > 6 else ''}, "
+                             f"expected {len(expected_shapes)} {expected_shapes[:6]}{'...' if len(expected_shapes) > 6 else ''}")
+    reference_model.set_weights(weights)
+    theirs = _as_list(remote.predict(inputs, verbose=0))
+    ours = _as_list(reference_model.predict(inputs, verbose=0))
+    if len(theirs) != len(ours):
+        raise AssertionError(f"your {what} has {len(theirs)} outputs, the exercise asks for {len(ours)}")
+    for index in (outputs if outputs is not None else range(len(ours))):
+        a, b = theirs[index], ours[index]
+        if not isinstance(a, np.ndarray) or a.shape != b.shape:
+            raise AssertionError(f"output {index} of your {what} has shape "
+                                 f"{getattr(a, 'shape', type(a).__name__)}, expected {b.shape}")
+        if not np.allclose(a, b, atol=tolerance, rtol=tolerance):
+            worst = float(np.max(np.abs(a.astype("float64") - b)))
+            raise AssertionError(f"your {what} computes something else than the layers the exercise describes, "
+                                 f"in this order and with these activations (output {index} differs by up to "
+                                 f"{worst:.3g} with your own weights)")

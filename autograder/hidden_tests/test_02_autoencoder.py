@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.testing import points
+from autograder.testing import expect_reference_function, local_model, points
 
 WEIGHTS = 35_085
 ENCODER_WEIGHTS = 17_644 + 2_080
@@ -21,6 +21,14 @@ ENCODER_WEIGHTS = 17_644 + 2_080
 
 def _layers_of(model, kind):
     return [layer for layer in model.layers if type(layer).__name__ == kind]
+
+
+def _inputs(seed, shape=(4, 32, 32, 1), scale=1.0):
+    """Images drawn here at grading time (``seed`` mixed with fresh entropy): no answer can be prepared for them."""
+    import secrets
+
+    rng = np.random.default_rng([seed, secrets.randbits(32)])
+    return (rng.random(shape) * scale).astype("float32")
 
 
 class TestBuildAutoencoder:
@@ -54,8 +62,8 @@ class TestBuildAutoencoder:
         assert student.build_autoencoder().count_params() == WEIGHTS
 
     @points(2)
-    def test_two_branches_concatenated_in_each_encoder_block(self, student):
-        model = student.build_autoencoder()
+    def test_two_branches_concatenated_in_each_encoder_block(self, student, reference):
+        model = local_model(student.build_autoencoder(), reference.values, check_inputs=_inputs(1))
         assert len(_layers_of(model, "Concatenate")) == 4
         assert len(_layers_of(model, "MaxPooling2D")) == 4
         assert len(_layers_of(model, "UpSampling2D")) == 4
@@ -63,28 +71,36 @@ class TestBuildAutoencoder:
         assert kernels.count((2, 2)) == 4 and kernels.count((3, 3)) == 9
 
     @points(1)
-    def test_the_waist_is_linear(self, student):
+    def test_the_waist_is_linear(self, student, reference):
         import keras
 
-        latent = student.build_autoencoder().get_layer("latent")
-        assert latent.activation in (None, keras.activations.linear)
+        model = local_model(student.build_autoencoder(), reference.values, check_inputs=_inputs(2))
+        assert model.get_layer("latent").activation in (None, keras.activations.linear)
+
+    @points(3)
+    def test_computes_the_books_network_in_its_order(self, student, reference):
+        # The student's weights in the book's layers, in the book's order: an UpSampling2D
+        # before its Conv2D, a missing ReLU or a swapped branch gives other outputs.
+        expect_reference_function(student.build_autoencoder(), reference.build_autoencoder(),
+                                  _inputs(3), what="autoencoder")
 
     @points(2)
-    def test_sigmoid_output(self, student):
-        model = student.build_autoencoder()
-        x = np.random.default_rng(3).normal(size=(4, 32, 32, 1)).astype("float32") * 50
-        y = np.asarray(model(x))
-        assert y.shape == (4, 32, 32, 1)
+    def test_sigmoid_output(self, student, reference):
+        remote = student.build_autoencoder()
+        x = _inputs(4, scale=50.0) - 25.0
+        y = remote(x)
+        assert isinstance(y, np.ndarray) and y.shape == (4, 32, 32, 1)
         assert np.all(y >= 0) and np.all(y <= 1)
+        model = local_model(remote, reference.values, check_inputs=x)
         assert model.layers[-1].activation.__name__ == "sigmoid"
 
     @points(1)
-    def test_it_can_learn(self, student):
+    def test_it_can_learn(self, student, reference):
         # A few steps on a tiny batch of fake strokes must lower the loss: the graph is connected and trainable.
         import keras
 
         keras.utils.set_random_seed(0)
-        model = student.build_autoencoder()
+        model = local_model(student.build_autoencoder(), reference.values)  # trained here, by the judge
         x = np.zeros((32, 32, 32, 1), dtype="float32")
         x[:, 10:12, 4:28] = 1.0
         model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
@@ -104,21 +120,25 @@ class TestExtractEncoder:
         assert codes.shape == (5, 128)
 
     @points(2)
-    def test_codes_are_the_flattened_latent_layer(self, student):
+    def test_codes_are_the_flattened_latent_layer(self, student, reference):
         import keras
 
-        keras.utils.set_random_seed(1)
         autoencoder = student.build_autoencoder()
         encoder = student.extract_encoder(autoencoder)
-        x = np.random.default_rng(4).random((3, 32, 32, 1)).astype("float32")
-        inner = keras.Model(autoencoder.input, autoencoder.get_layer("latent").output)
-        np.testing.assert_allclose(np.asarray(encoder(x)), np.asarray(inner(x)).reshape(3, -1), atol=1e-5)
+        x = _inputs(5, shape=(3, 32, 32, 1))
+        # The same weights in the judge's own copy of the autoencoder, cut at the latent layer here.
+        ours = reference.build_autoencoder()
+        ours.set_weights(autoencoder.get_weights())
+        inner = keras.Model(ours.input, ours.get_layer("latent").output)
+        codes = encoder(x)
+        assert isinstance(codes, np.ndarray) and codes.shape == (3, 128)
+        np.testing.assert_allclose(codes, np.asarray(inner(x)).reshape(3, -1), atol=1e-5)
 
     @points(2)
     def test_shares_weights_with_the_autoencoder(self, student):
         autoencoder = student.build_autoencoder()
         encoder = student.extract_encoder(autoencoder)
-        x = np.random.default_rng(5).random((2, 32, 32, 1)).astype("float32")
+        x = _inputs(6, shape=(2, 32, 32, 1))
         before = np.asarray(encoder(x))
         latent = autoencoder.get_layer("latent")
         kernel, bias = latent.get_weights()

@@ -1,27 +1,24 @@
-"""The child side of grading: run one exercise's hidden tests with pytest.
+"""The judge: run one exercise's hidden tests with pytest, asking a sandboxed contestant.
 
-The grader (``autograder.runner``) starts one child process per exercise and per
-submission. The child runs the exercise's hidden-test class(es) in-process with
-pytest and writes one JSON line per finished test to a *result file*::
+The grader (``autograder.runner``) starts one judge process per exercise and per
+submission. The judge never executes a student's code: the ``student`` fixture
+(``autograder.testing``) starts a contestant in a sandbox (``autograder.sandbox``)
+and turns the test's calls into requests (``autograder.remote``). Assertions, pass
+marks, the reference classifier, the data used for judging and the verdicts all
+stay here. The judge writes one JSON line per finished test to its result file,
+which no contestant can see::
 
     {"kind": "test", "nodeid": "...", "outcome": "passed" | "failed", "message": "..."}
     {"kind": "end", "exit_code": 0}
 
-The parent reads that file after the child has gone and computes the score from
-its OWN list of tests and points (collected before any student code ran), so
-nothing a student prints, raises or exits with can add points: a test with no
-``passed`` line scores nothing.
+The grader computes the score from its own list of tests and points, so a test
+with no ``passed`` line scores nothing. Messages are for students: the assertion
+text of a failed check, the contestant's one-line account of the student's
+exception, or why the contestant ended. Never our traceback.
 
-Messages are for students: the assertion text of a failed check, or the type
-and message of an exception with the line of their cell it came from. Never our
-traceback. A ``NotImplementedError`` raised in the student's cell (the stub
-``make lessons`` leaves) means "not implemented".
-
-Normally the child is a fork of the grader (see ``runner``); the same code runs
-as ``python -m autograder.worker TASK.json`` when the grader spawns fresh
-interpreters instead (``--spawn``). The same child machinery also lists the
-hidden tests (``collect``), so that our own test modules are imported in a
-throw-away process too.
+The same process lists the hidden tests (``collect``), so that our own test
+modules are imported in a throw-away process too. Run as
+``python -m autograder.judge TASK.json`` when the grader spawns instead of forking.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ import pytest
 
 MESSAGE_LIMIT = 400
 NOT_IMPLEMENTED = "not implemented"
-STUB_TEXT = "is yours to write"  # part of every stub's message (autograder.assign.stub_message)
 
 
 class ResultSink:
@@ -57,41 +53,7 @@ class ResultSink:
 
 
 # --------------------------------------------------------------------------
-# Student-readable messages
-
-
-def _chain(error: BaseException):
-    """The exception and its causes/contexts (a student's error often hides behind ours)."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
-
-
-def _student_location(error: BaseException, cells: dict[str, str]) -> str:
-    """', in your cell 'x', line 4: y = 1' for the deepest frame of a student's cell."""
-    where = ""
-    for frame in traceback.extract_tb(error.__traceback__):
-        if frame.filename.startswith("<cell ") and frame.filename.endswith(">"):
-            name = frame.filename[len("<cell "):-1]
-            lines = cells.get(name, "").splitlines()
-            code = lines[frame.lineno - 1].strip() if frame.lineno and 0 < frame.lineno <= len(lines) else ""
-            where = f" (your cell '{name}', line {frame.lineno}" + (f": {code})" if code else ")")
-    return where
-
-
-def _is_stub(error: BaseException) -> bool:
-    """A NotImplementedError raised by a student's cell: the stub ``make lessons`` leaves.
-
-    One raised elsewhere (Keras, for a layer without ``call``) is reported as
-    what it is, with its message.
-    """
-    if not isinstance(error, NotImplementedError):
-        return False
-    # Inside a tf.function the frames are autograph's copy of the cell, but the stub's text survives.
-    return STUB_TEXT in str(error) or any(
-        frame.filename.startswith("<cell ") for frame in traceback.extract_tb(error.__traceback__))
+# Messages for students
 
 
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")  # Keras colours parts of its error messages
@@ -103,30 +65,22 @@ def _one_line(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
 
-def describe(error: BaseException, cells: dict[str, str] | None = None) -> str:
+def describe(error: BaseException) -> str:
     """One line that tells a student what went wrong, without our internals."""
     from autograder.notebooks import NotebookError
+    from autograder.remote import ContestantGone, RemoteError
 
-    cells = cells or {}
-    chain = list(_chain(error))
-    if any(_is_stub(e) for e in chain):
-        return NOT_IMPLEMENTED
+    if isinstance(error, RemoteError):
+        return NOT_IMPLEMENTED if error.stub else _one_line(error)   # worded by the contestant
+    if isinstance(error, ContestantGone):
+        return _one_line(error)
     if isinstance(error, NotebookError):
         return _one_line(error)
-    if isinstance(error, MemoryError):
-        return "ran out of memory (MemoryError)" + _student_location(error, cells)
-    if isinstance(error, SystemExit):
-        return f"your code called sys.exit({error.code!r}); the grader cannot test past that" + _student_location(error, cells)
-    if isinstance(error, KeyboardInterrupt):
-        return "your code raised KeyboardInterrupt" + _student_location(error, cells)
-    if isinstance(error, SyntaxError) and str(error.filename).startswith("<cell "):
-        return f"syntax error in your cell, line {error.lineno}: {error.msg}"
     if isinstance(error, pytest.fail.Exception):
         return _one_line(error.msg or "failed")
     if isinstance(error, pytest.skip.Exception):
         return _one_line(f"skipped: {error.msg}")
-    location = _student_location(error, cells)
-    if isinstance(error, AssertionError) and not location:
+    if isinstance(error, AssertionError):
         # A hidden test's own check. With pytest's assertion rewriting the text is
         # "author's message\nassert <expression>": the author's message is what
         # students need; without one, the rewritten expression is shown.
@@ -135,8 +89,11 @@ def describe(error: BaseException, cells: dict[str, str] | None = None) -> str:
             return "a check failed"
         authored = text.split("\nassert ", 1)[0].strip()
         return _one_line(authored if authored and not authored.startswith("assert ") else text.splitlines()[0])
+    # The judge's own code met something it did not expect in the student's answers
+    # (a Remote where a number should be, a wrong type): a failed check, in our words.
     message = str(error).strip()
-    return _one_line(f"{type(error).__name__}: {message}" if message else type(error).__name__) + location
+    return _one_line(f"the grader could not use your answer ({type(error).__name__}"
+                     + (f": {message})" if message else ")"))
 
 
 # --------------------------------------------------------------------------
@@ -146,9 +103,8 @@ def describe(error: BaseException, cells: dict[str, str] | None = None) -> str:
 class Reporter:
     """Writes one verdict per test: passed only when setup, call and teardown all passed."""
 
-    def __init__(self, sink: ResultSink, cells: dict[str, str]):
+    def __init__(self, sink: ResultSink):
         self.sink = sink
-        self.cells = cells
         self.failures: dict[str, str] = {}
 
     def pytest_configure(self, config):
@@ -160,7 +116,7 @@ class Reporter:
         report = outcome.get_result()
         if call.excinfo is not None and item.nodeid not in self.failures:
             if report.failed or report.skipped:
-                self.failures[item.nodeid] = describe(call.excinfo.value, self.cells)
+                self.failures[item.nodeid] = describe(call.excinfo.value)
         if call.when == "teardown":
             message = self.failures.pop(item.nodeid, None)
             if message is None:
@@ -230,57 +186,78 @@ def pytest_args(hidden_tests: Path, extra: list[str]) -> list[str]:
             "-W", "ignore::DeprecationWarning", *extra]
 
 
+# Modules the grader imports once so that every forked judge has them for free.
+# AUTOGRADER_PRELOAD (comma-separated) replaces the list, e.g. for a course
+# without TensorFlow (the project's tests grade such a fake course).
+PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib", "nbformat", "pytest", "psutil",
+           "aecourse", "aecourse.config", "aecourse.seeding", "autograder.notebooks", "autograder.testing",
+           "autograder.remote")
+PRELOAD_ENV = "AUTOGRADER_PRELOAD"
+# What a contestant imports before its first request: the lessons' setup cells import these.
+CONTESTANT_PRELOAD = "numpy,tensorflow,keras,matplotlib.pyplot,aecourse.datasets,aecourse.plotting,public_tests"
+
+
+def preload() -> None:
+    """Import the heavy modules once, before forking judges."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import importlib
+
+    names = os.environ.get(PRELOAD_ENV)
+    for name in (names.split(",") if names is not None else PRELOAD):
+        if name.strip():
+            try:
+                importlib.import_module(name.strip())
+            except ImportError:
+                pass
+
+
 def configure_process(threads: int, seed: int | None) -> None:
-    """Thread counts and seed, before TensorFlow's runtime starts in this process."""
+    """Thread counts and seed of the judge's own TensorFlow, before its runtime starts."""
     os.environ["COURSE_MODE"] = "fast"           # notebooks' setup cells choose small budgets
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # nbval & co. are not needed here
-    # Intra-op threads do the arithmetic: the child's share of the cores. Inter-op
-    # threads schedule ops; with a single one, an op that blocks waiting for
-    # another (tf.data's iterator inside Keras' fit) can deadlock the process
-    # (tensorflow/tensorflow#38969, #10369): we saw a training hang that way. So at least 2.
+    # With a single inter-op thread, an op that blocks waiting for another can
+    # deadlock the process (tensorflow/tensorflow#38969, #10369): so at least 2.
     inter_op = max(2, threads)
-    # TensorFlow reads these when its runtime starts (for a process that imports it later) ...
     os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
     os.environ["TF_NUM_INTEROP_THREADS"] = str(inter_op)
     os.environ["OMP_NUM_THREADS"] = str(threads)
     tf = sys.modules.get("tensorflow")
-    if tf is not None:  # ... and a forked child has it imported already, runtime not yet started
+    if tf is not None:  # a forked judge has it imported already, runtime not yet started
         try:
             tf.config.threading.set_intra_op_parallelism_threads(threads)
             tf.config.threading.set_inter_op_parallelism_threads(inter_op)
-        except RuntimeError as error:  # the runtime was started already: grading still works, only slower
+        except RuntimeError as error:
             print(f"autograder: could not set TensorFlow threads ({error})", file=sys.stderr)
     if seed is not None:
-        if "keras" in sys.modules:  # the course's way: Python, NumPy and TensorFlow at once
-            from aecourse.seeding import set_seed
+        import random
 
-            set_seed(seed)
-        else:  # a course without Keras (see runner.PRELOAD_ENV): no need to import it for a seed
-            import random
+        import numpy as np
 
-            import numpy as np
-
-            random.seed(seed)
-            np.random.seed(seed)
+        random.seed(seed)
+        np.random.seed(seed)
 
 
 def run_exercise(task: dict) -> int:
     """Run the hidden tests listed in ``task["nodeids"]`` against ``task["notebook"]``."""
-    from autograder.notebooks import NotebookError, exercise_cells, read_notebook
-    from autograder.testing import SEED_ENV, SUBMISSION_ENV
+    from autograder import testing
 
     configure_process(task.get("threads", 1), task.get("seed"))
-    os.environ[SUBMISSION_ENV] = task["notebook"]
-    os.environ[SEED_ENV] = str(task.get("seed", 0))
-    try:
-        cells = exercise_cells(read_notebook(task["notebook"]))
-    except NotebookError:
-        cells = {}  # the `student` fixture reports the same problem, once per test
+    testing.configure(testing.JudgeSettings(
+        submission=task.get("notebook"), seed=int(task.get("seed", 0)), threads=int(task.get("threads", 1)),
+        cpu_seconds=float(task.get("cpu_seconds", 120.0)), memory_mb=int(task.get("memory_mb", 4096)),
+        log_file=task.get("contestant_log"), preload=task.get("contestant_preload", CONTESTANT_PRELOAD)))
     sink = ResultSink(task["result_file"])
     hidden = Path(task["hidden_tests"])
     # Node ids are relative to the rootdir, the folder above the hidden tests.
     args = pytest_args(hidden, [str(hidden.parent / nodeid) for nodeid in task["nodeids"]])
-    exit_code = pytest.main(args, plugins=[Reporter(sink, cells)])
+    try:
+        exit_code = pytest.main(args, plugins=[Reporter(sink)])
+    finally:
+        testing.close_contestants()
+    protections = testing.protections_used()
+    if protections is not None:
+        sink.write(kind="protections", layers=protections)
     sink.write(kind="end", exit_code=int(exit_code))
     sink.close()
     return 0
@@ -306,17 +283,14 @@ def execute(task: dict) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m autograder.worker", description=__doc__.splitlines()[0])
-    parser.add_argument("task", help="a JSON file written by autograder.runner")
-    args = parser.parse_args(argv)
     import faulthandler
     import signal
 
-    from autograder.runner import preload
-
-    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the runner asks for stacks before a time-out kill
-    preload()  # the same modules a forked child would have, so both ways grade alike
+    parser = argparse.ArgumentParser(prog="python -m autograder.judge", description=__doc__.splitlines()[0])
+    parser.add_argument("task", help="a JSON file written by autograder.runner")
+    args = parser.parse_args(argv)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the runner asks for stacks before a kill
+    preload()  # the same modules a forked judge would have, so both ways grade alike
     return execute(json.loads(Path(args.task).read_text(encoding="utf-8")))
 
 

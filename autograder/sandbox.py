@@ -1,0 +1,284 @@
+"""Start a contestant (``autograder.contestant.server``) as far from the grader as this machine allows.
+
+With bubblewrap (and root, as on Gradescope) the contestant gets:
+
+* its own user id, no capabilities, ``no_new_privs`` (setpriv);
+* no network (an empty network namespace), its own PID, IPC and UTS namespaces:
+  it can see and signal nothing but its own processes, and when it ends, every
+  process it started ends with it, ``setsid`` or not;
+* a file system made of read-only system and Python folders, the course library
+  and the data, and one writable scratch folder (also its ``/tmp`` and ``HOME``),
+  removed afterwards. The solutions, the hidden tests, the thresholds, other
+  students' files and the grader's own folders are not there at all;
+* an environment of a dozen variables chosen here, and rlimits on memory, file
+  size, core dumps and processes.
+
+Without bubblewrap, or without root and user namespaces, it still grades, in a
+plain child process with the same environment and rlimits, and
+:attr:`Sandbox.protections` says which layers were active, so the report can
+say so.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+CONTESTANT_PACKAGE = Path(__file__).resolve().parent / "contestant"
+INSIDE_PACKAGE_ROOT = "/opt/grader"       # the contestant package is mounted at /opt/grader/contestant
+SCRATCH = "/scratch"
+UID_BASE = 100_000                        # contestant uid = UID_BASE + the judge's pid: unique while it runs
+ADDRESS_SPACE_SLACK_MB = 16_384           # TensorFlow maps far more address space than it touches
+OUTPUT_LIMIT = 64 * 2**20                 # bytes of printed output (and of any one file) per exercise
+MAX_PROCESSES = 512                       # per contestant uid: a fork bomb stops here
+PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "AECOURSE_DATA_DIR", "COURSE_MODE", "LANG")
+
+
+class SandboxError(Exception):
+    """The contestant could not be started at all (a broken installation, not a student's fault)."""
+
+
+@functools.lru_cache(maxsize=1)
+def bubblewrap() -> str | None:
+    """The path of a bwrap that works here, or None (checked once, by running it)."""
+    path = shutil.which("bwrap")
+    if path is None or os.environ.get("AUTOGRADER_NO_BWRAP"):
+        return None
+    probe = [path, *_namespace_flags(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true"]
+    try:
+        return path if subprocess.run(probe, capture_output=True, timeout=30).returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def _namespace_flags() -> list[str]:
+    flags = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+             "--die-with-parent", "--new-session"]
+    if os.geteuid() != 0:
+        flags.insert(0, "--unshare-user")  # without root, a user namespace is what makes the rest possible
+    return flags
+
+
+def protections_available() -> list[str]:
+    """The layers a contestant started now would get (for the report)."""
+    layers = ["separate process", "scrubbed environment", "resource limits"]
+    if bubblewrap():
+        layers += ["no network", "own PID namespace", "read-only file system but a scratch folder"]
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            layers.append("separate user id")
+    return layers
+
+
+@dataclass
+class SandboxSettings:
+    memory_mb: int = 4096
+    threads: int = 1
+    preload: str = "numpy"
+    data_dir: str | None = None
+    extra_env: dict = field(default_factory=dict)
+
+
+class Sandbox:
+    """One running contestant: its socket, its log, its process tree."""
+
+    def __init__(self, settings: SandboxSettings, log_file: Path):
+        self.settings = settings
+        self.log_file = Path(log_file)
+        self.scratch = Path(tempfile.mkdtemp(prefix="contestant-"))
+        self.uid = UID_BASE + os.getpid()
+        self.isolated = bubblewrap() is not None
+        self.protections = protections_available()
+        ours, theirs = socket.socketpair()
+        self.socket = ours
+        try:
+            self.process = self._start(theirs)
+        except OSError as error:
+            ours.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise SandboxError(f"could not start the contestant: {error}") from error
+        finally:
+            theirs.close()
+        self.killed: str | None = None
+
+    # -- starting ---------------------------------------------------------
+
+    def _environment(self, inside_package_root: str, home: str) -> dict[str, str]:
+        env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+        threads = str(self.settings.threads)
+        env.update(PATH="/usr/bin:/bin", HOME=home, TMPDIR=home, PYTHONPATH=inside_package_root,
+                   PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", MPLBACKEND="Agg",
+                   MPLCONFIGDIR=f"{home}/.matplotlib", KERAS_HOME=f"{home}/.keras", TF_CPP_MIN_LOG_LEVEL="2",
+                   TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=str(max(2, self.settings.threads)),
+                   OMP_NUM_THREADS=threads, CONTESTANT_PRELOAD=self.settings.preload)
+        env.setdefault("COURSE_MODE", "fast")
+        if self.settings.data_dir:
+            env["AECOURSE_DATA_DIR"] = self.settings.data_dir
+        env.update(self.settings.extra_env)
+        return env
+
+    def _mounts(self) -> list[str]:
+        args: list[str] = []
+        for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+            if os.path.islink(top):
+                args += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
+                args += ["--ro-bind", top, top]
+        args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+        pythons = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
+        pythons.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+        for folder in sorted(pythons):
+            if not folder.startswith("/usr/"):
+                args += ["--ro-bind", folder, folder]
+        if os.path.realpath(sys.prefix) != sys.prefix:  # a venv reached through a symlink
+            args += ["--ro-bind", sys.prefix, sys.prefix]
+        for part in ("aecourse", "lessons/public_tests"):  # what the editable install points at
+            args += ["--ro-bind", str(REPO / part), str(REPO / part)]
+        args += ["--ro-bind", str(CONTESTANT_PACKAGE), f"{INSIDE_PACKAGE_ROOT}/contestant"]
+        if self.settings.data_dir and os.path.isdir(self.settings.data_dir):
+            args += ["--ro-bind", self.settings.data_dir, self.settings.data_dir]
+        args += ["--bind", str(self.scratch), SCRATCH, "--bind", str(self.scratch), "/tmp",
+                 "--proc", "/proc", "--dev", "/dev", "--chdir", SCRATCH]
+        return _with_parent_folders(args)
+
+    def _start(self, channel: socket.socket) -> subprocess.Popen:
+        fd = channel.fileno()
+        server = [sys.executable, "-m", "contestant.server", str(fd)]
+        # Owner-only: the contestant could otherwise reopen its own stdout through /proc for reading.
+        log = open(os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+        limits = functools.partial(_set_limits, self.settings.memory_mb)
+        try:
+            if self.isolated:
+                os.chown(self.scratch, self.uid, self.uid)
+                command = [bubblewrap(), *_namespace_flags(), *self._mounts()]
+                for key, value in self._environment(INSIDE_PACKAGE_ROOT, SCRATCH).items():
+                    command += ["--setenv", key, value]
+                command.append("--")
+                if os.geteuid() == 0 and shutil.which("setpriv"):
+                    command += [shutil.which("setpriv"), "--reuid", str(self.uid), "--regid", str(self.uid),
+                                "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+                return subprocess.Popen([*command, *server], env={}, stdin=subprocess.DEVNULL, stdout=log,
+                                        stderr=subprocess.STDOUT, pass_fds=(fd,), preexec_fn=limits,
+                                        start_new_session=True)
+            env = self._environment(str(CONTESTANT_PACKAGE.parent), str(self.scratch))
+            return subprocess.Popen(server, env=env, cwd=self.scratch, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, pass_fds=(fd,), preexec_fn=limits,
+                                    start_new_session=True)
+        finally:
+            log.close()
+
+    # -- watching ---------------------------------------------------------
+
+    def usage(self) -> tuple[float, float]:
+        """(resident MB, CPU seconds) of every process of the contestant, reaped children included."""
+        try:
+            root = psutil.Process(self.process.pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0, 0.0
+        rss = cpu = 0.0
+        for process in processes:
+            try:
+                with process.oneshot():
+                    times = process.cpu_times()
+                    rss += process.memory_info().rss / 2**20
+                    cpu += times.user + times.system + times.children_user + times.children_system
+            except psutil.Error:
+                continue  # ended meanwhile
+        return rss, cpu
+
+    def output_flooded(self) -> bool:
+        try:
+            return self.log_file.stat().st_size >= OUTPUT_LIMIT
+        except OSError:
+            return False
+
+    def kill(self, reason: str) -> None:
+        self.killed = self.killed or reason
+        self._kill_all()
+
+    def _kill_all(self) -> None:
+        # The outer bwrap's death takes its PID namespace with it (--die-with-parent);
+        # without bwrap the session and the tree go one by one.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            tree = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
+        for process in tree:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        if self.isolated and os.geteuid() == 0:
+            for process in psutil.process_iter(["uids"]):  # anything that still runs as the contestant's uid
+                try:
+                    if process.info["uids"] and process.info["uids"].real == self.uid:
+                        process.kill()
+                except psutil.Error:
+                    pass
+
+    def close(self) -> None:
+        """End every process of the contestant and remove its scratch folder."""
+        try:
+            self.socket.close()
+        except OSError:
+            pass
+        self._kill_all()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _with_parent_folders(args: list[str]) -> list[str]:
+    """Mounts preceded by ``--dir`` for each missing parent folder.
+
+    bwrap makes the parents of a mount point itself, but readable by root only,
+    and the contestant is not root: ``--dir`` makes them 0755.
+    """
+    made: set[str] = {"/"}
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        flag = args[i]
+        width = 3 if flag in ("--ro-bind", "--bind", "--symlink", "--setenv") else 2
+        if flag in ("--ro-bind", "--bind", "--symlink", "--proc", "--dev"):
+            destination = args[i + width - 1]
+            parent = os.path.dirname(destination.rstrip("/"))
+            missing = []
+            while parent not in made:
+                missing.append(parent)
+                parent = os.path.dirname(parent)
+            for folder in reversed(missing):
+                out += ["--dir", folder]
+                made.add(folder)
+            made.add(destination)
+        out += args[i:i + width]
+        i += width
+    return out
+
+
+def _set_limits(memory_mb: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault leaves no core file
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
+    address_space = (memory_mb + ADDRESS_SPACE_SLACK_MB) * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    if os.geteuid() == 0 and bubblewrap() and shutil.which("setpriv"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))  # counted for the new uid
