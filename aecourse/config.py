@@ -1,6 +1,6 @@
 """Run-time settings shared by the lessons, the solutions and the grader.
 
-Two environment variables steer the course:
+These environment variables steer the course:
 
 ``COURSE_MODE``
     ``full`` (default) trains long enough to reach the book's quality or better;
@@ -11,6 +11,10 @@ Two environment variables steer the course:
     course reads from it and never touches the network.
 ``AECOURSE_CACHE_DIR``
     Where downloads are cached (default ``~/.cache/aecourse``).
+``AECOURSE_MIRROR``
+    A base URL to download from instead of Google's ``https://storage.googleapis.com``,
+    under which the official paths are laid out (see :mod:`aecourse.download`).
+    Ignored when ``AECOURSE_DATA_DIR`` is set.
 """
 
 from __future__ import annotations
@@ -46,3 +50,9 @@ def cache_dir() -> Path:
     """Where downloads are kept between runs."""
     value = os.environ.get("AECOURSE_CACHE_DIR", "").strip()
     return Path(value).expanduser() if value else Path.home() / ".cache" / "aecourse"
+
+
+def mirror() -> str | None:
+    """The download mirror given by ``AECOURSE_MIRROR`` (a base URL), or None."""
+    value = os.environ.get("AECOURSE_MIRROR", "").strip()
+    return value or None

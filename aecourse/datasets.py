@@ -3,8 +3,9 @@
 ``load_mnist()``: MNIST digits, 28x28, values in [0, 1].
 ``load_cats()``: Quick Draw cats, 32x32x1, ink 1.0 on 0.0, split 85/15 with a fixed seed.
 
-Both get their files through :func:`aecourse.download.fetch` (download and
-cache, or the local ``AECOURSE_DATA_DIR`` folder only).
+Both get their files through :func:`aecourse.download.fetch`: the local
+``AECOURSE_DATA_DIR`` folder only, or else a download (from Google, or from the
+mirror given by ``mirror=`` or ``AECOURSE_MIRROR``) that is verified whole and cached.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from aecourse import config
-from aecourse.download import fetch, quickdraw_category
+from aecourse.download import base_url, fetch, quickdraw_category
 from aecourse.quickdraw import load_binary_rasterized, load_numpy_bitmap
 
 
@@ -26,14 +27,15 @@ def _to_unit_float(images: np.ndarray) -> np.ndarray:
     return out
 
 
-def load_mnist():
+def load_mnist(mirror: str | None = None):
     """MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     x: float32 in [0, 1], shapes (60000, 28, 28) and (10000, 28, 28);
     y: uint8 digit labels 0..9. The file is checked by content after it is found
-    (keys, shapes, dtypes, label range).
+    (keys, shapes, dtypes, label range), and a download by Keras' sha256 too.
+    ``mirror``: base URL to download from (default ``AECOURSE_MIRROR``, else Google's).
     """
-    path = fetch("mnist")
+    path = fetch("mnist", mirror=mirror)
     with np.load(path, allow_pickle=False) as npz:
         x_train, y_train = npz["x_train"], npz["y_train"]
         x_test, y_test = npz["x_test"], npz["y_test"]
@@ -67,7 +69,7 @@ def _split(images: np.ndarray, test_fraction: float, seed: int):
     return images[order[n_test:]], images[order[:n_test]]
 
 
-def _find_cat_file(category: str):
+def _find_cat_file(category: str, mirror: str | None):
     """Pick the best available cat file: ``(source, path, kind, why)``.
 
     Order: the binary vector file, Google's full numpy_bitmap, the lab's bitmap
@@ -81,13 +83,14 @@ def _find_cat_file(category: str):
         if kind == "sample" and folder is None:
             break  # the sample exists only in a lab's data folder
         try:
-            path = fetch(name)
+            path = fetch(name, mirror=mirror)
         except FileNotFoundError as err:
             reasons.append(f"{name} is not in AECOURSE_DATA_DIR")
             last = err
             continue
-        except Exception as err:  # no network, server error, failed check
-            reasons.append(f"{name} could not be downloaded ({type(err).__name__}: {err})")
+        except Exception as err:  # no network, server error, failed check (a local file's too)
+            what = "is not usable" if folder else "could not be downloaded"
+            reasons.append(f"{name} {what} ({type(err).__name__}: {err})")
             last = err
             continue
         source = "binary" if kind == "binary" else "numpy_bitmap"
@@ -97,7 +100,7 @@ def _find_cat_file(category: str):
 
 
 def load_cats(size: int = 32, test_fraction: float = 0.15, seed: int = 0, limit: int | None = None,
-              category: str = "cat") -> Cats:
+              category: str = "cat", mirror: str | None = None, strict: bool = False) -> Cats:
     """Quick Draw cats as images, split into train and test.
 
     Prefers ``cat.bin`` (the book's vector file, rasterized here by
@@ -107,12 +110,16 @@ def load_cats(size: int = 32, test_fraction: float = 0.15, seed: int = 0, limit:
     ``limit`` keeps the first ``limit`` drawings of the file before the split.
     The split shuffles with ``seed`` and holds out ``round(n * test_fraction)``
     drawings (for 2,000: 1,700 train, 300 test). Other categories work too
-    (``category="hot dog"``).
+    (``category="hot dog"``). ``mirror``: base URL to download from (default
+    ``AECOURSE_MIRROR``, else Google's). Drawings of the binary file that break a
+    plausibility limit are skipped with one warning; ``strict=True`` refuses the
+    file instead (see :mod:`aecourse.quickdraw`).
     """
     category = quickdraw_category(category)
-    source, path, kind, why = _find_cat_file(category)
+    base_url(mirror)  # a malformed mirror setting is an error, not a reason to fall back
+    source, path, kind, why = _find_cat_file(category, mirror)
     if source == "binary":
-        images = load_binary_rasterized(path, size=size, limit=limit)
+        images = load_binary_rasterized(path, size=size, limit=limit, strict=strict)
         how = f"rasterized from the Quick Draw vector file {path} to {size}x{size}"
     else:
         images = load_numpy_bitmap(path, size=size, limit=limit)

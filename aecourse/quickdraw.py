@@ -17,11 +17,26 @@ Coordinates are Google's "simplified" drawings: aligned to the top-left corner,
 scaled so the larger side spans 0..255, and thinned with Ramer-Douglas-Peucker.
 
 There is no file header, no record length and no checksum, so a reader that
-loses its place produces garbage rather than an error. This module therefore
-checks every field it can (country code letters, ``recognized`` in {0, 1},
-plausible counts, the file ending exactly after a drawing) and raises
-:class:`QuickDrawFormatError` naming the file and the byte offsets. A file cut
-exactly between two drawings cannot be told apart from a shorter file.
+loses its place produces garbage rather than an error. Two kinds of checks
+guard against that, and every error names the file, the drawing, the field and
+the byte offset:
+
+* **Format** (always an error, :class:`QuickDrawFormatError`): every count must
+  be followed by as many bytes as it announces, the file must end exactly after
+  a drawing, and 17 zero bytes are never a drawing (they are a run of zeros in a
+  damaged file). Garbage appended to a file, or a file cut inside a drawing,
+  fails this. A file cut exactly between two drawings cannot be told apart from
+  a shorter file by its bytes alone (:mod:`aecourse.download` compares a
+  download with its Content-Length and, for cat, with Google's drawing count).
+* **Plausibility** (:data:`MAX_STROKES`, :data:`MAX_POINTS`, a country code of
+  two ASCII letters, ``recognized`` in {0, 1}): a drawing that breaks one is
+  still well formed, so by default it is skipped and counted, and one
+  :class:`QuickDrawPlausibilityWarning` per file says how many were skipped and
+  where. With ``strict=True`` the first one raises
+  :class:`QuickDrawPlausibilityError` (a :class:`QuickDrawFormatError`) instead.
+  A reader that lost its place almost never reaches the exact end of the file,
+  so skipping does not let garbage through; it only keeps one odd drawing from
+  refusing a whole category.
 
 Pictures. The book draws each drawing black on white with PIL. The course
 draws ink = 1.0 on 0.0, like MNIST: with a sigmoid output and binary
@@ -38,6 +53,7 @@ import io
 import math
 import os
 import struct
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,12 +63,14 @@ import numpy as np
 
 PathOrFile = Union[str, os.PathLike, BinaryIO]
 
-# Plausibility limits. They exist to catch a reader that lost its place: read
-# from the wrong offset, a count is a uniformly random 16-bit number, so limits
-# far above anything a person draws (but far below 65535) catch nearly all such
-# cases without ever refusing a real drawing.
+# Plausibility limits. Read from the wrong offset, a count is a uniformly random
+# 16-bit number, so limits far above anything a person draws (but far below
+# 65535) point at the place where a reader got lost. They are not part of the
+# format: by default a drawing beyond them is skipped, with strict=True it is an error.
 MAX_STROKES = 1000
 MAX_POINTS = 5000
+# How many skipped drawings a warning lists by position (it always gives the count).
+_LISTED = 5
 
 _HEADER = struct.Struct("<Q2sbIH")  # key_id, countrycode, recognized, timestamp, n_strokes
 _COUNT = struct.Struct("<H")         # n_points of a stroke
@@ -81,6 +99,32 @@ class QuickDrawFormatError(ValueError):
         super().__init__(
             f"{source}: drawing #{index} (starting at byte {drawing_offset}): "
             f"field {field} at byte {field_offset}: {problem}")
+
+
+class QuickDrawPlausibilityError(QuickDrawFormatError):
+    """A well-formed drawing breaks a plausibility limit (raised only with ``strict=True``)."""
+
+    def strict(self) -> QuickDrawPlausibilityError:
+        """The error strict mode raises: the same, saying what the default would do."""
+        return QuickDrawPlausibilityError(
+            self.source, self.index, self.drawing_offset, self.field, self.field_offset,
+            f"{self.problem} (strict mode refuses the file; the default, strict=False, "
+            f"skips such a drawing and warns)")
+
+
+class QuickDrawPlausibilityWarning(UserWarning):
+    """Some well-formed drawings broke a plausibility limit and were skipped."""
+
+
+def _skipped_warning(source: str, skipped: list, records: int) -> None:
+    """The one warning per file about the drawings skipped for plausibility."""
+    listed = "; ".join(f"#{e.index} at byte {e.drawing_offset} ({e.field}: {e.problem})"
+                       for e in skipped[:_LISTED])
+    more = f"; and {len(skipped) - _LISTED} more" if len(skipped) > _LISTED else ""
+    warnings.warn(QuickDrawPlausibilityWarning(
+        f"{source}: skipped {len(skipped)} of {records:,} drawings that break a plausibility "
+        f"limit (the file's format is intact): {listed}{more}. Pass strict=True to refuse "
+        f"such a file instead."), stacklevel=3)
 
 
 def _strokes_equal(a, b) -> bool:
@@ -117,18 +161,46 @@ def _source_name(obj) -> str:
     return str(getattr(obj, "name", "<binary stream>"))
 
 
-def _check_header(fields, source, index, offset) -> None:
-    """Raise if a parsed header cannot be a real drawing's header."""
+_ZERO_HEADER = (0, b"\0\0", 0, 0, 0)
+
+
+def _header_problem(fields, source, index, offset) -> QuickDrawPlausibilityError | None:
+    """What makes a parsed header implausible for a real drawing, or None.
+
+    Raises for 17 zero bytes: that is a run of zeros (a preallocated or
+    damaged file), not a drawing, and skipping it would let any run of zeros
+    whose length is a multiple of 17 pass as a file of skipped drawings.
+    """
+    if fields == _ZERO_HEADER:
+        raise QuickDrawFormatError(source, index, offset, "key_id", offset,
+                                   "17 zero bytes where a drawing should start: the file holds "
+                                   "a run of zero bytes, not drawings (damaged file)")
     _key_id, countrycode, recognized, _timestamp, n_strokes = fields
     if not (countrycode.isascii() and countrycode.isalpha()):
-        raise QuickDrawFormatError(source, index, offset, "countrycode", offset + 8,
-                                   f"expected two ASCII letters, found {countrycode!r}")
+        return QuickDrawPlausibilityError(source, index, offset, "countrycode", offset + 8,
+                                          f"expected two ASCII letters, found {countrycode!r}")
     if recognized not in (0, 1):
-        raise QuickDrawFormatError(source, index, offset, "recognized", offset + 10,
-                                   f"expected 0 or 1, found {recognized}")
+        return QuickDrawPlausibilityError(source, index, offset, "recognized", offset + 10,
+                                          f"expected 0 or 1, found {recognized}")
     if n_strokes > MAX_STROKES:
-        raise QuickDrawFormatError(source, index, offset, "n_strokes", offset + 15,
-                                   f"{n_strokes} strokes is implausible (limit {MAX_STROKES})")
+        return QuickDrawPlausibilityError(source, index, offset, "n_strokes", offset + 15,
+                                          f"{n_strokes} strokes is implausible (limit {MAX_STROKES})")
+    return None
+
+
+def _points_problem(n_points, source, index, offset, stroke, at) -> QuickDrawPlausibilityError:
+    return QuickDrawPlausibilityError(source, index, offset, f"stroke {stroke} n_points", at,
+                                      f"{n_points} points is implausible (limit {MAX_POINTS})")
+
+
+def _truncated(source, index, offset, field, at, problem, pending) -> QuickDrawFormatError:
+    """A truncation error; ``pending`` is this drawing's plausibility problem, if it had one."""
+    if pending is not None:
+        # A drawing that is both implausible and cut short is most likely not a
+        # drawing at all (garbage, or a reader that lost its place): say so.
+        problem += (f"; this drawing also breaks a plausibility limit ({pending.field}: "
+                    f"{pending.problem}), so these bytes may not be Quick Draw data at all")
+    return QuickDrawFormatError(source, index, offset, field, at, problem)
 
 
 def _truncated_header(got: int, source, index, offset) -> QuickDrawFormatError:
@@ -141,10 +213,11 @@ def _truncated_header(got: int, source, index, offset) -> QuickDrawFormatError:
     raise AssertionError("a complete header is not truncated")
 
 
-def _read_one(f: BinaryIO, source: str, index: int, offset: int) -> tuple[Drawing, int] | None:
+def _read_one(f: BinaryIO, source: str, index: int, offset: int, strict: bool):
     """Parse the drawing starting at byte ``offset``; None at a clean end of file.
 
-    Returns the drawing and the number of bytes it took.
+    Returns ``(drawing, size, problem)``: the drawing, the number of bytes it
+    took, and its plausibility problem (then ``drawing`` is None) or None.
     """
     header = f.read(_HEADER.size)
     if not header:
@@ -152,64 +225,77 @@ def _read_one(f: BinaryIO, source: str, index: int, offset: int) -> tuple[Drawin
     if len(header) < _HEADER.size:
         raise _truncated_header(len(header), source, index, offset)
     fields = _HEADER.unpack(header)
-    _check_header(fields, source, index, offset)
+    problem = _header_problem(fields, source, index, offset)
+    if problem is not None and strict:
+        raise problem.strict()
     key_id, countrycode, recognized, timestamp, n_strokes = fields
     pos = offset + _HEADER.size
     strokes = []
     for s in range(n_strokes):
         raw = f.read(2)
         if len(raw) < 2:
-            raise QuickDrawFormatError(source, index, offset, f"stroke {s} n_points", pos,
-                                       f"file ends after {len(raw)} of 2 bytes (truncated file)")
+            raise _truncated(source, index, offset, f"stroke {s} n_points", pos,
+                             f"file ends after {len(raw)} of 2 bytes (truncated file)", problem)
         (n_points,) = _COUNT.unpack(raw)
-        if n_points > MAX_POINTS:
-            raise QuickDrawFormatError(source, index, offset, f"stroke {s} n_points", pos,
-                                       f"{n_points} points is implausible (limit {MAX_POINTS})")
+        if n_points > MAX_POINTS and problem is None:
+            problem = _points_problem(n_points, source, index, offset, s, pos)
+            if strict:
+                raise problem.strict()
         pos += 2
         coords = f.read(2 * n_points)
         if len(coords) < 2 * n_points:
             which, start = ("x", pos) if len(coords) < n_points else ("y", pos + n_points)
-            raise QuickDrawFormatError(
-                source, index, offset, f"stroke {s} {which} values", start,
-                f"file ends {len(coords)} bytes into the stroke's {2 * n_points} "
-                f"coordinate bytes (truncated file)")
-        xy = np.frombuffer(coords, dtype=np.uint8)
-        strokes.append((xy[:n_points].copy(), xy[n_points:].copy()))
+            raise _truncated(source, index, offset, f"stroke {s} {which} values", start,
+                             f"file ends {len(coords)} bytes into the stroke's {2 * n_points} "
+                             f"coordinate bytes (truncated file)", problem)
+        if problem is None:
+            xy = np.frombuffer(coords, dtype=np.uint8)
+            strokes.append((xy[:n_points].copy(), xy[n_points:].copy()))
         pos += 2 * n_points
+    if problem is not None:
+        return None, pos - offset, problem
     drawing = Drawing(key_id=key_id, countrycode=countrycode.decode("ascii"),
                       recognized=bool(recognized), timestamp=timestamp, strokes=strokes)
-    return drawing, pos - offset
+    return drawing, pos - offset, None
 
 
-def read_drawings(path_or_file: PathOrFile) -> Iterator[Drawing]:
+def read_drawings(path_or_file: PathOrFile, strict: bool = False) -> Iterator[Drawing]:
     """Yield the drawings of a Quick Draw binary file one by one (streaming).
 
     ``path_or_file`` is a path or a binary file object (read from its current
     position; offsets in errors count from there). Raises
-    :class:`QuickDrawFormatError` at the first truncated or corrupt drawing;
-    drawings before it have been yielded already.
+    :class:`QuickDrawFormatError` at the first truncated or malformed drawing;
+    drawings before it have been yielded already. Drawings that break a
+    plausibility limit are skipped, with one :class:`QuickDrawPlausibilityWarning`
+    when the file has been read; ``strict=True`` raises
+    :class:`QuickDrawPlausibilityError` at the first instead.
     """
     source = _source_name(path_or_file)
     if isinstance(path_or_file, (str, os.PathLike)):
         with open(path_or_file, "rb") as f:
-            yield from _read_all(f, source)
+            yield from _read_all(f, source, strict)
     else:
-        yield from _read_all(path_or_file, source)
+        yield from _read_all(path_or_file, source, strict)
 
 
-def _read_all(f: BinaryIO, source: str) -> Iterator[Drawing]:
+def _read_all(f: BinaryIO, source: str, strict: bool) -> Iterator[Drawing]:
     # Buffering matters: the parser reads a few bytes at a time.
     if isinstance(f, io.RawIOBase):
         f = io.BufferedReader(f)
-    offset, index = 0, 0
+    offset, index, skipped = 0, 0, []
     while True:
-        parsed = _read_one(f, source, index, offset)
+        parsed = _read_one(f, source, index, offset, strict)
         if parsed is None:
-            return
-        drawing, size = parsed
-        yield drawing
+            break
+        drawing, size, problem = parsed
+        if problem is None:
+            yield drawing
+        else:
+            skipped.append(problem)
         offset += size
         index += 1
+    if skipped:
+        _skipped_warning(source, skipped, index)
 
 
 def _as_coords(values, what: str) -> np.ndarray:
@@ -226,10 +312,10 @@ def _as_coords(values, what: str) -> np.ndarray:
 def write_drawings(path_or_file: PathOrFile, drawings: Iterable[Drawing]) -> int:
     """Write drawings in the Quick Draw binary format; returns how many were written.
 
-    The output reads back with :func:`read_drawings` to equal drawings. Values
-    the reader would refuse (e.g. a three-letter country code, more than
-    ``MAX_STROKES`` strokes) raise ValueError before anything of that drawing
-    is written.
+    The output reads back with :func:`read_drawings` to equal drawings, even in
+    strict mode: values that break the format or a plausibility limit (e.g. a
+    three-letter country code, more than ``MAX_STROKES`` strokes) raise
+    ValueError before anything of that drawing is written.
     """
     if isinstance(path_or_file, (str, os.PathLike)):
         with open(path_or_file, "wb") as f:
@@ -390,62 +476,93 @@ def rasterize_many(drawings, size: int = 32, line_width: int = 2) -> np.ndarray:
     return out
 
 
-def _walk(buf: bytes, source: str, limit: int | None):
-    """Find every stroke of a whole file in memory without copying coordinates.
+@dataclass(frozen=True)
+class Walk:
+    """Where the kept drawings of a file are, found without copying coordinates.
 
-    Returns ``(n_drawings, stroke_offsets, stroke_lengths, strokes_per_drawing)``
-    where ``stroke_offsets[k]`` is the byte where stroke k's x values start.
-    Same checks and error messages as :func:`read_drawings`.
+    ``stroke_offsets[k]`` is the byte where stroke k's x values start,
+    ``stroke_lengths[k]`` its number of points, ``strokes_per_drawing[i]`` the
+    number of strokes of kept drawing i. ``records``: drawings walked, kept or
+    skipped; ``skipped``: the plausibility problems of the skipped ones;
+    ``end``: the byte where the walk stopped (the file's size unless ``limit``).
+    """
+
+    drawings: int
+    stroke_offsets: np.ndarray
+    stroke_lengths: np.ndarray
+    strokes_per_drawing: np.ndarray
+    records: int
+    skipped: tuple
+    end: int
+
+
+def walk_binary(buf: bytes, source: str = "<bytes>", limit: int | None = None,
+                strict: bool = False) -> Walk:
+    """Walk every drawing of a whole file in memory, checking format and plausibility.
+
+    Same checks, errors and skipping rule as :func:`read_drawings`, but it
+    issues no warning (the caller decides; see :func:`load_binary_rasterized`).
+    ``limit`` stops after that many kept drawings, before the end of the file.
     """
     header, count = _HEADER.unpack_from, _COUNT.unpack_from
     hsize, total = _HEADER.size, len(buf)
-    offsets, lengths, per_drawing = [], [], []
+    offsets, lengths, per_drawing, skipped = [], [], [], []
     add_offset, add_length = offsets.append, lengths.append
-    pos = index = 0
-    while pos < total and (limit is None or index < limit):
+    pos = index = kept = 0
+    while pos < total and (limit is None or kept < limit):
         start = pos
         if total - pos < hsize:
             raise _truncated_header(total - pos, source, index, start)
         fields = header(buf, pos)
+        problem = None
         # Inline the cheap checks: this loop runs once per drawing of a large file.
         if not (fields[1].isalpha() and fields[1].isascii()) or fields[2] not in (0, 1) \
                 or fields[4] > MAX_STROKES:
-            _check_header(fields, source, index, start)
+            problem = _header_problem(fields, source, index, start)
+            if strict:
+                raise problem.strict()
         n_strokes = fields[4]
+        first_stroke = len(offsets)
         pos += hsize
         for s in range(n_strokes):
             if pos + 2 > total:
-                raise QuickDrawFormatError(source, index, start, f"stroke {s} n_points", pos,
-                                           f"file ends after {total - pos} of 2 bytes (truncated file)")
+                raise _truncated(source, index, start, f"stroke {s} n_points", pos,
+                                 f"file ends after {total - pos} of 2 bytes (truncated file)", problem)
             (n_points,) = count(buf, pos)
-            if n_points > MAX_POINTS:
-                raise QuickDrawFormatError(source, index, start, f"stroke {s} n_points", pos,
-                                           f"{n_points} points is implausible (limit {MAX_POINTS})")
+            if n_points > MAX_POINTS and problem is None:
+                problem = _points_problem(n_points, source, index, start, s, pos)
+                if strict:
+                    raise problem.strict()
             pos += 2
             if pos + 2 * n_points > total:
                 have = total - pos
                 which, at = ("x", pos) if have < n_points else ("y", pos + n_points)
-                raise QuickDrawFormatError(
-                    source, index, start, f"stroke {s} {which} values", at,
-                    f"file ends {have} bytes into the stroke's {2 * n_points} "
-                    f"coordinate bytes (truncated file)")
+                raise _truncated(source, index, start, f"stroke {s} {which} values", at,
+                                 f"file ends {have} bytes into the stroke's {2 * n_points} "
+                                 f"coordinate bytes (truncated file)", problem)
             add_offset(pos)
             add_length(n_points)
             pos += 2 * n_points
-        per_drawing.append(n_strokes)
+        if problem is None:
+            per_drawing.append(n_strokes)
+            kept += 1
+        else:
+            del offsets[first_stroke:], lengths[first_stroke:]
+            skipped.append(problem)
         index += 1
-    return (index, np.array(offsets, dtype=np.int64), np.array(lengths, dtype=np.int64),
-            np.array(per_drawing, dtype=np.int64))
+    return Walk(kept, np.array(offsets, dtype=np.int64), np.array(lengths, dtype=np.int64),
+                np.array(per_drawing, dtype=np.int64), index, tuple(skipped), pos)
 
 
 def load_binary_rasterized(path_or_file: PathOrFile, size: int = 32, limit: int | None = None,
-                           line_width: int = 2, chunk: int = 512) -> np.ndarray:
+                           line_width: int = 2, chunk: int = 512, strict: bool = False) -> np.ndarray:
     """Parse and rasterize a whole Quick Draw binary file, fast.
 
     Returns a ``(n, size, size)`` uint8 array, ink 255 on 0 (the scale of
     Google's numpy_bitmap files; divide by 255 for the float images of
     :func:`rasterize`, pixel for pixel). ``limit`` keeps the first drawings
-    only. Raises :class:`QuickDrawFormatError` like :func:`read_drawings`.
+    only. Raises :class:`QuickDrawFormatError`, and skips implausible drawings
+    with one warning (or raises, with ``strict=True``), like :func:`read_drawings`.
 
     How: the file is read into memory once, a Python loop walks only the
     headers (``struct.unpack_from``, no copies), then numpy gathers the
@@ -458,7 +575,11 @@ def load_binary_rasterized(path_or_file: PathOrFile, size: int = 32, limit: int 
         buf = Path(path_or_file).read_bytes()
     else:
         buf = path_or_file.read()
-    n, offsets, lengths, per_drawing = _walk(buf, source, limit)
+    walk = walk_binary(buf, source, limit, strict)
+    if walk.skipped:
+        _skipped_warning(source, list(walk.skipped), walk.records)
+    n, offsets, lengths, per_drawing = (walk.drawings, walk.stroke_offsets, walk.stroke_lengths,
+                                        walk.strokes_per_drawing)
     data = np.frombuffer(buf, dtype=np.uint8)
     out = np.zeros((n, size, size), dtype=np.uint8)
     first_stroke = np.concatenate([[0], np.cumsum(per_drawing)])

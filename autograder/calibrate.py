@@ -5,15 +5,16 @@
 
 A hidden-test module may declare what it measures after training::
 
-    MEASURES = {"vae": measure_vae}          # exercise -> fn(ns, seed) -> {metric: float}
+    MEASURES = {"vae": measure_vae}          # exercise -> fn(student, reference, seed) -> {metric: float}
     DIRECTIONS = {"test_loss": "min",        # lower is better: pass when value <= threshold
                   "diversity": "max"}        # higher is better: pass when value >= threshold
     MARGINS = {"test_loss": 0.05}            # optional, relative margin (default MARGIN)
     BASELINES = {"blur_ratio": 1.0}          # optional, what a non-answer scores
     REQUIRED = {"classes_covered": 8}        # optional, the mark may be no more lenient
 
-For every lesson, exercise and metric this runs ``fn`` on the reference
-namespace (all cells from the master) once per seed and stores in
+For every lesson, exercise and metric this runs ``fn`` once per seed, the way
+the grader does: ``student`` is a sandboxed contestant running the master's
+cells, ``reference`` the master's namespace in this process. It stores in
 ``autograder/thresholds.json``::
 
     {"04_vae": {"vae": {"test_loss": {"threshold": 171.3, "direction": "min",
@@ -57,6 +58,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from autograder.judge import CONTESTANT_PRELOAD
 
 MARGIN = 0.10
 NOISY = 0.25    # spread above this share of |worst|: calibrate warns that the check may be blunt
@@ -133,21 +136,28 @@ def direction_of(module, metric: str, where: str) -> str:
 
 def calibrate_module(path: Path, seeds: list[int], command: str) -> dict:
     """{exercise: {metric: entry}} for one hidden-test module."""
-    from autograder.testing import lesson_of_module, namespace_for
+    from autograder import testing
+    from autograder.runner import usable_cores
     from public_tests.framework import Namespace
 
     module = load_module(path)
     measures = getattr(module, "MEASURES", {})
     if not measures:
         return {}
-    lesson = lesson_of_module(module)
-    reference = Namespace(namespace_for(lesson, None, None))
+    lesson = testing.lesson_of_module(module)
+    reference = Namespace(testing.reference_namespace(lesson))
     result: dict = {}
     for exercise, fn in measures.items():
         per_metric: dict[str, dict[str, float]] = {}
         for seed in seeds:
             started = time.monotonic()
-            values = fn(reference, seed)
+            # A fresh contestant per seed, as in grading (one judge, one contestant per exercise).
+            testing.configure(testing.JudgeSettings(seed=seed, threads=usable_cores(), cpu_seconds=3600,
+                                                    preload=CONTESTANT_PRELOAD))
+            try:
+                values = fn(testing.contestant_for(lesson, exercise), reference, seed)
+            finally:
+                testing.close_contestants()
             print(f"{lesson.name}/{exercise} seed {seed}: "
                   + ", ".join(f"{k}={v:.4g}" for k, v in values.items())
                   + f"  ({time.monotonic() - started:.1f} s)", flush=True)
@@ -199,7 +209,7 @@ def verify(seeds: list[int]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     from autograder.testing import HIDDEN_TESTS, THRESHOLDS
     from autograder.runner import usable_cores
-    from autograder.worker import configure_process
+    from autograder.judge import configure_process
 
     parser = argparse.ArgumentParser(prog="python -m autograder.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])

@@ -87,6 +87,10 @@ class SandboxSettings:
     preload: str = "numpy"
     data_dir: str | None = None
     extra_env: dict = field(default_factory=dict)
+    # module name -> functions whose bodies the contestant does not get: the course
+    # library's own answer to the exercise being graded (see mask_functions).
+    masked: dict = field(default_factory=dict)
+    exercise: str = ""
 
 
 class Sandbox:
@@ -97,6 +101,7 @@ class Sandbox:
         self.log_file = Path(log_file)
         self.scratch = Path(tempfile.mkdtemp(prefix="contestant-"))
         self.uid = UID_BASE + os.getpid()
+        self.private = Path(tempfile.mkdtemp(prefix="contestant-masks-"))  # never mounted writable
         self.isolated = bubblewrap() is not None
         self.protections = protections_available()
         ours, theirs = socket.socketpair()
@@ -144,6 +149,15 @@ class Sandbox:
             args += ["--ro-bind", sys.prefix, sys.prefix]
         for part in ("aecourse", "lessons/public_tests"):  # what the editable install points at
             args += ["--ro-bind", str(REPO / part), str(REPO / part)]
+        for cache in (REPO / "aecourse").rglob("__pycache__"):  # compiled copies of what is masked below
+            args += ["--tmpfs", str(cache)]
+        for module, names in self.settings.masked.items():
+            source = REPO / (module.replace(".", "/") + ".py")
+            masked = self.private / f"{module}.py"
+            masked.write_text(mask_functions(source.read_text(encoding="utf-8"), names, module,
+                                             self.settings.exercise), encoding="utf-8")
+            os.chmod(self.private, 0o755)
+            args += ["--ro-bind", str(masked), str(source)]
         args += ["--ro-bind", str(CONTESTANT_PACKAGE), f"{INSIDE_PACKAGE_ROOT}/contestant"]
         if self.settings.data_dir and os.path.isdir(self.settings.data_dir):
             args += ["--ro-bind", self.settings.data_dir, self.settings.data_dir]
@@ -159,7 +173,8 @@ class Sandbox:
         limits = functools.partial(_set_limits, self.settings.memory_mb)
         try:
             if self.isolated:
-                os.chown(self.scratch, self.uid, self.uid)
+                if os.geteuid() == 0:
+                    os.chown(self.scratch, self.uid, self.uid)
                 command = [bubblewrap(), *_namespace_flags(), *self._mounts()]
                 for key, value in self._environment(INSIDE_PACKAGE_ROOT, SCRATCH).items():
                     command += ["--setenv", key, value]
@@ -243,6 +258,31 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             pass
         shutil.rmtree(self.scratch, ignore_errors=True)
+        shutil.rmtree(self.private, ignore_errors=True)
+
+
+def mask_functions(source: str, names: list[str], module: str, exercise: str) -> str:
+    """``source`` with the bodies of functions ``names`` replaced by an error that says why.
+
+    The course library holds its own answers to some exercises (the lesson's fast
+    loader needs them); while such an exercise is graded, the contestant's copy of
+    the library has no body for them to delegate to, and no compiled copy either.
+    """
+    import ast
+
+    tree = ast.parse(source)
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
+            found.add(node.name)
+            message = (f"{module}.{node.name} is the course's own answer to `{exercise}`: the grader takes "
+                       f"your own code for this exercise, so it is not available while `{exercise}` is graded")
+            node.body = [ast.Raise(exc=ast.Call(func=ast.Name("RuntimeError", ast.Load()),
+                                                args=[ast.Constant(message)], keywords=[]), cause=None)]
+    missing = set(names) - found
+    if missing:
+        raise SandboxError(f"cannot mask {sorted(missing)} in {module}: no such functions (update DELEGATES)")
+    return ast.unparse(ast.fix_missing_locations(tree))
 
 
 def _with_parent_folders(args: list[str]) -> list[str]:
@@ -257,7 +297,7 @@ def _with_parent_folders(args: list[str]) -> list[str]:
     while i < len(args):
         flag = args[i]
         width = 3 if flag in ("--ro-bind", "--bind", "--symlink", "--setenv") else 2
-        if flag in ("--ro-bind", "--bind", "--symlink", "--proc", "--dev"):
+        if flag in ("--ro-bind", "--bind", "--symlink", "--proc", "--dev", "--tmpfs"):
             destination = args[i + width - 1]
             parent = os.path.dirname(destination.rstrip("/"))
             missing = []

@@ -90,7 +90,7 @@ def reference_namespace(lesson: Lesson) -> dict:
     return _namespaces[key]
 
 
-def contestant_for(lesson: Lesson, exercise: str):
+def contestant_for(lesson: Lesson, exercise: str, module=None):
     """The contestant of this exercise, started (and its cells run) on first use; then the same one.
 
     Returns a RemoteNamespace, or raises what running the cells raised, for every
@@ -112,7 +112,8 @@ def contestant_for(lesson: Lesson, exercise: str):
         log = Path(settings.log_file) if settings.log_file else Path(tempfile.gettempdir()) / f"{lesson.name}.{exercise}.log"
         sandbox = SandboxSettings(memory_mb=settings.memory_mb, threads=settings.threads,
                                   preload=os.environ.get(CONTESTANT_PRELOAD_ENV, settings.preload),
-                                  data_dir=os.environ.get("AECOURSE_DATA_DIR"))
+                                  data_dir=os.environ.get("AECOURSE_DATA_DIR"), exercise=exercise,
+                                  masked=dict(getattr(module, "DELEGATES", {}).get(exercise, {})))
         connection = Connection(sandbox, Budget(settings.cpu_seconds, settings.memory_mb, settings.threads), log)
         _protections = connection.protections
         _contestants[key] = connection
@@ -145,7 +146,7 @@ def student(request):
     exercise = getattr(request.cls, "exercise", None)
     if exercise is None:
         raise RuntimeError(f"{request.node.nodeid}: hidden tests live in a class with an `exercise` attribute")
-    return contestant_for(lesson_of_module(request.module), exercise)
+    return contestant_for(lesson_of_module(request.module), exercise, request.module)
 
 
 @pytest.fixture

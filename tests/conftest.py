@@ -5,6 +5,11 @@ the path of a verified data file (from ``AECOURSE_DATA_DIR``, the download
 cache, or a fresh download). Without the data they are skipped, with a reason
 that says how to get it; under ``CI_REQUIRE_DATA=1`` (set by ``.ci/run``) they
 fail instead, so CI cannot pass by silently skipping them.
+
+Download tests take ``http_mirror``: a real HTTP server on 127.0.0.1 laid out
+like the official URLs (tests/local_mirror.py), stopped when the test ends.
+``full_cat_records`` are the 123,202 drawings of a synthetic cat.bin as large as
+Google's in drawings, made once per session.
 """
 
 from __future__ import annotations
@@ -47,3 +52,25 @@ def real_data():
             pytest.skip(reason)
 
     return need
+
+
+@pytest.fixture
+def http_mirror(monkeypatch):
+    """A LocalMirror (real HTTP server on 127.0.0.1, free port), stopped after the test."""
+    from local_mirror import LocalMirror
+
+    # A machine behind a proxy must still reach its own loopback directly (kernels inherit this).
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, ",".join(filter(None, [os.environ.get(name, ""), "127.0.0.1"])))
+    mirror = LocalMirror()
+    yield mirror
+    mirror.stop()
+
+
+@pytest.fixture(scope="session")
+def full_cat_records():
+    """123,202 hand-encoded drawings; the first ones vary in country and recognition."""
+    from local_mirror import REAL_CAT_COUNT, random_records
+
+    return random_records(REAL_CAT_COUNT, seed=12, countries=("FR", "BR", "JP", "US", "NL"),
+                          recognized=(1, 1, 0))

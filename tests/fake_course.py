@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+REPO = Path(__file__).resolve().parent.parent
 LESSON = "01_fake"
 
 SETUP = "import math\n\nFACTOR = 2\n"

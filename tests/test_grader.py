@@ -158,12 +158,37 @@ def _grade_course(tmp_path_factory):
             full_lessons.add(lesson)
         manifest.append(entry)
         bugs[name] = (lesson, exercise, index, path, "exercises" not in entry)
+    master_01 = read_notebook(MASTERS["01_quickdraw"].master)
+    for exercise, body in DELEGATING.items():
+        cell = exercise_cells(master_01)[exercise]
+        source = cell.split("### BEGIN SOLUTION")[0].rstrip(" ") + body
+        path = work / "delegates" / exercise / MASTERS["01_quickdraw"].master.name
+        path.parent.mkdir(parents=True)
+        nbformat.write(with_cell(master_01, exercise, source), path)
+        manifest.append({"name": f"delegates.{exercise}", "notebooks": [str(path)], "lessons": ["01_quickdraw"],
+                         "exercises": [exercise]})
     (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
     started = time.monotonic()
     graded = run_grader("--manifest", str(work / "manifest.json"), "--jobs", "2", out=work / "out")
     print(f"\ngraded {len(manifest)} students ({len(bugs)} planted bugs) in {time.monotonic() - started:.0f} s")
     assert graded.returncode == 0, graded.stderr[-5000:]
     return graded, bugs
+
+
+# Answers that hand the exercise to the course library's own implementation (issue 11).
+DELEGATING = {
+    "rasterize_strokes": "    return rasterize(strokes, size=size, line_width=line_width)\n",
+    "unpack_drawing": "    from aecourse.quickdraw import read_drawings\n"
+                      "    return next(iter(read_drawings(stream)), None)\n",
+}
+
+
+@pytest.mark.parametrize("exercise", sorted(DELEGATING))
+def test_an_answer_that_calls_the_librarys_own_implementation_scores_zero(course, exercise):
+    graded, _ = course
+    student = f"delegates.{exercise}"
+    assert graded.exercise_scores(student)[exercise][0] == 0, graded.block(student)
+    assert "is the course's own answer" in graded.block(student), graded.block(student)
 
 
 def test_the_reference_gets_full_marks_on_every_exercise(course):
@@ -211,7 +236,7 @@ def test_a_planted_bug_loses_points_on_its_exercise_only(course, bug):
 def test_grades_csv_lists_every_student_with_numbers(course):
     graded, bugs = course
     rows = graded.csv_rows()
-    assert set(rows) == {"reference", "lessons", *bugs}
+    assert set(rows) == {"reference", "lessons", *bugs, *(f"delegates.{e}" for e in DELEGATING)}
     for row in rows.values():
         assert float(row["total"]) <= float(row["max"])
         assert 0.0 <= float(row["percent"]) <= 100.0

@@ -361,7 +361,7 @@ def test_no_connection_reached_the_loopback_server(graded, listener):
 
 @pytest.mark.parametrize("attack, words", [
     ("segfaults", "crashed (SIGSEGV)"),
-    ("floods_the_output", "wrote more than 64 MB"),
+    ("floods_the_output", "more than 64 MB"),
     ("fills_the_disk", "wrote more than 64 MB"),
     ("forges_result_files", "exit code 0"),
     ("pickle_on_the_socket", "could not be read by the grader"),
@@ -390,3 +390,40 @@ def test_two_cells_claiming_one_exercise_are_reported(tmp_path):
     nbformat.write(nb, tmp_path / "dana" / f"{fake_course.LESSON}.ipynb")
     graded = run_grader(str(tmp_path / "dana"), out=tmp_path / "out", env=fake_course.env(root))
     assert "two cells claim exercise 'add'; graded the last one" in graded.stdout
+
+
+@pytest.mark.skipif(not bubblewrap(), reason="needs bubblewrap (installed by .ci/run)")
+def test_without_root_the_grader_still_grades_and_says_what_it_lacks(tmp_path, listener):
+    """As a user without privileges (a user namespace mapped to uid 1000, no capabilities
+    outside it): no separate uid for the contestant, the other layers stay, verdicts too."""
+    import shutil
+    import subprocess
+    import sys
+
+    if not shutil.which("unshare"):
+        pytest.skip("needs util-linux's unshare")
+    root = fake_course.make(tmp_path / "course")
+    students = tmp_path / "students"
+    port = listener.getsockname()[1]
+    chosen = ("kills_everything_it_can_see", "setsid_sleepers", "calls_home_on_loopback", "reads_the_hidden_tests")
+    for name in ("honest", *chosen):
+        source = ATTACKS.get(name)
+        nb = fake_course.master() if source is None else fake_course.with_cell(
+            "add", textwrap.dedent(source).replace("{port}", str(port)).strip())
+        (students / name).mkdir(parents=True)
+        nbformat.write(nb, students / name / f"{fake_course.LESSON}.ipynb")
+    out = tmp_path / "out"
+    env = dict(fake_course.env(root), COURSE_MODE="fast")
+    command = ["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, "-m", "autograder",
+               "grade", str(students), "--jobs", "2", "--timeout-per-exercise", "5", "--out", str(out)]
+    run = subprocess.run(command, cwd=fake_course.REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    from grader_helpers import Graded
+
+    graded = Graded(run.returncode, run.stdout, run.stderr, out)
+    assert "no network" in run.stdout and "separate user id" not in run.stdout
+    assert graded.exercise_scores("honest") == {"add": (3, 3), "scale": (3, 3), "counter": (3, 3)}
+    for name in chosen:
+        assert graded.exercise_scores(name)["add"] == (0, 3), graded.block(name)
+        assert HIDDEN_SOURCE not in graded.block(name)
+    test_nothing_an_attack_started_outlives_the_run(graded)

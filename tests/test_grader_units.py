@@ -13,7 +13,17 @@ from autograder import notebooks
 from autograder.assign import stub_message
 from autograder.grading import ExerciseResult, GradedTest
 from autograder.report import feedback_lines
-from autograder.worker import NOT_IMPLEMENTED, STUB_TEXT, describe
+from autograder.contestant import server
+from autograder.contestant.protocol import ProtocolError, encode, pack, unpack
+from autograder.judge import NOT_IMPLEMENTED, describe as judge_describe
+from autograder.remote import remote_error
+
+
+def describe(error, cells=None) -> str:
+    """What a student reads for an exception raised by their code: worded in the contestant, shown by the judge."""
+    if isinstance(error, AssertionError):
+        return judge_describe(error)
+    return judge_describe(remote_error(server.describe(error, cells or {})))
 
 CELLS = {"add": "# Exercise: add\ndef add(a, b):\n    total = a + b\n    return total.upper()\n"}
 
@@ -30,7 +40,7 @@ def raised(source: str, filename: str = "<cell add>", call: str | None = "add(1,
 
 
 def test_the_stub_of_make_lessons_reads_not_implemented():
-    assert STUB_TEXT in stub_message("add")
+    assert server.STUB_TEXT in stub_message("add")
     error = raised(f"def add(a, b):\n    raise NotImplementedError({stub_message('add')!r})")
     assert describe(error, CELLS) == NOT_IMPLEMENTED
 
@@ -56,6 +66,31 @@ def test_exits_and_syntax_errors():
     assert describe(raised("import sys\nsys.exit(3)", call=None)).startswith("your code called sys.exit(3)")
     syntax = raised("def add(a, b)\n    return a", call=None)
     assert describe(syntax) == "syntax error in your cell, line 1: expected ':'"
+
+
+def test_a_students_exception_keeps_its_builtin_kind_for_pytest_raises():
+    error = remote_error(server.describe(raised("def add(a, b):\n    raise EOFError('cut')"), CELLS))
+    assert isinstance(error, EOFError) and "cut" in str(error)
+    interrupt = remote_error(server.describe(raised("def add(a, b):\n    raise KeyboardInterrupt"), CELLS))
+    assert not isinstance(interrupt, KeyboardInterrupt)  # never stops the judge's own test run
+
+
+def test_the_wire_carries_plain_data_and_refuses_objects():
+    import io
+
+    import numpy as np
+
+    arrays: list = []
+    data = encode({"x": [1, 2.5, None, (True, "s")], "a": np.arange(3)}, arrays)
+    header, received = unpack(pack(data, arrays)[8:])
+    assert header["x"][3] == {"$tuple": [True, "s"]} and received["a0"].tolist() == [0, 1, 2]
+    with pytest.raises(ProtocolError):
+        encode(object(), [])
+    pickled = io.BytesIO()
+    np.savez(pickled, a0=np.array([object()], dtype=object))
+    body = pack({"value": {"$array": "a0"}})[8:] + pickled.getvalue()
+    with pytest.raises(ProtocolError):
+        unpack(body)
 
 
 def test_long_messages_are_one_short_line():

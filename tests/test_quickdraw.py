@@ -6,13 +6,16 @@ the code under test.
 """
 
 import io
+import warnings
 
 import numpy as np
 import pytest
 
 from aecourse.quickdraw import (
-    MAX_POINTS, MAX_STROKES, Drawing, QuickDrawFormatError, load_binary_rasterized,
-    load_numpy_bitmap, rasterize, rasterize_many, read_drawings, write_drawings)
+    MAX_POINTS, MAX_STROKES, Drawing, QuickDrawFormatError, QuickDrawPlausibilityError,
+    QuickDrawPlausibilityWarning, load_binary_rasterized, load_numpy_bitmap, rasterize, rasterize_many,
+    read_drawings, walk_binary, write_drawings)
+from local_mirror import random_records, record
 
 
 def stroke(xs, ys):
@@ -179,26 +182,153 @@ def corrupt(position: int, value: bytes) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize("loader", ["stream", "fast"])
-@pytest.mark.parametrize("position, value, field, problem", [
+def load(loader, data, strict=False):
+    if loader == "stream":
+        return list(read_drawings(io.BytesIO(data), strict=strict))
+    return load_binary_rasterized(io.BytesIO(data), strict=strict)
+
+
+# (byte of the second drawing to overwrite, new bytes, field named, problem stated). The second
+# drawing stays well formed: the strokes announced are there (for the counts, with zeros behind).
+IMPLAUSIBLE = [
     (8, b"\x00\x07", "countrycode", "two ASCII letters"),
     (8, b"U ", "countrycode", "two ASCII letters"),
     (10, b"\x05", "recognized", "expected 0 or 1, found 5"),
     (10, b"\xff", "recognized", "expected 0 or 1, found -1"),
-    (15, (MAX_STROKES + 1).to_bytes(2, "little"), "n_strokes", "implausible"),
-    (17, (MAX_POINTS + 1).to_bytes(2, "little"), "stroke 0 n_points", "implausible"),
-])
-def test_corrupt_header_names_the_field(loader, position, value, field, problem):
+]
+
+
+@pytest.mark.parametrize("loader", ["stream", "fast"])
+@pytest.mark.parametrize("position, value, field, problem", IMPLAUSIBLE)
+def test_strict_mode_refuses_an_implausible_header_and_names_the_field(loader, position, value, field, problem):
     data = corrupt(position, value)
-    with pytest.raises(QuickDrawFormatError) as caught:
-        if loader == "stream":
-            list(read_drawings(io.BytesIO(data)))
-        else:
-            load_binary_rasterized(io.BytesIO(data))
+    with pytest.raises(QuickDrawPlausibilityError) as caught:
+        load(loader, data, strict=True)
     err = caught.value
     assert (err.index, err.drawing_offset, err.field, err.field_offset) == (1, 23, field, 23 + position)
-    assert problem in str(err)
-    assert isinstance(err, ValueError)
+    assert problem in str(err) and "strict=False" in str(err)
+    assert isinstance(err, QuickDrawFormatError) and isinstance(err, ValueError)
+
+
+@pytest.mark.parametrize("loader", ["stream", "fast"])
+@pytest.mark.parametrize("position, value, field, problem", IMPLAUSIBLE)
+def test_by_default_an_implausible_drawing_is_skipped_with_one_warning(loader, position, value, field, problem):
+    data = corrupt(position, value) + ONE_DRAWING_BYTES
+    with pytest.warns(QuickDrawPlausibilityWarning) as caught:
+        got = load(loader, data)
+    assert len(got) == 2  # drawings #0 and #2
+    if loader == "stream":
+        assert got == [ONE_DRAWING, ONE_DRAWING]
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "skipped 1 of 3 drawings" in message
+    assert f"#1 at byte 23 ({field}: " in message and problem in message
+    assert "strict=True" in message
+
+
+# A file of five drawings whose #1 to #4 each break one limit, hand-encoded: #1 has a stroke
+# of 5,001 points, #2 has 1,001 strokes, #3 the country code "1X", #4 recognized = 2.
+def limits_file():
+    one = ([1, 2], [3, 4])
+    drawings = [record(0, b"US", 1, 5, [one]),
+                record(1, b"US", 1, 5, [one, ([7] * (MAX_POINTS + 1), [8] * (MAX_POINTS + 1))]),
+                record(2, b"US", 1, 5, [one] * (MAX_STROKES + 1)),
+                record(3, b"1X", 1, 5, [one]),
+                record(4, b"US", 2, 5, [one]),
+                record(5, b"GB", 0, 6, [one])]
+    starts = np.cumsum([0] + [len(d) for d in drawings])[:-1].tolist()
+    return b"".join(drawings), starts
+
+
+@pytest.mark.parametrize("loader", ["stream", "fast"])
+def test_each_plausibility_limit_skips_only_its_drawing(loader):
+    data, starts = limits_file()
+    with pytest.warns(QuickDrawPlausibilityWarning) as caught:
+        got = load(loader, data)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "skipped 4 of 6 drawings" in message
+    for index, field in [(1, "stroke 1 n_points"), (2, "n_strokes"), (3, "countrycode"), (4, "recognized")]:
+        assert f"#{index} at byte {starts[index]} ({field}: " in message
+    if loader == "stream":
+        assert [(d.key_id, d.countrycode, d.recognized) for d in got] == [(0, "US", True), (5, "GB", False)]
+    else:
+        assert got.shape == (2, 32, 32)
+        # Both kept drawings are the same two-point stroke: (1, 3)-(2, 4) is pixel (0, 0), width 2.
+        assert np.argwhere(got[0]).tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+
+
+@pytest.mark.parametrize("loader", ["stream", "fast"])
+def test_strict_mode_stops_at_the_first_limit_broken(loader):
+    data, starts = limits_file()
+    with pytest.raises(QuickDrawPlausibilityError) as caught:
+        load(loader, data, strict=True)
+    err = caught.value
+    assert (err.index, err.drawing_offset, err.field) == (1, starts[1], "stroke 1 n_points")
+    assert err.field_offset == starts[1] + 17 + 2 + 4  # header, stroke 0 (count and 2 points)
+    assert f"{MAX_POINTS + 1} points is implausible (limit {MAX_POINTS})" in str(err)
+
+
+def test_the_warning_lists_five_places_and_counts_the_rest():
+    bad = [record(k, b"??", 1, 5, []) for k in range(8)]
+    data = ONE_DRAWING_BYTES + b"".join(bad)
+    with pytest.warns(QuickDrawPlausibilityWarning) as caught:
+        assert len(load_binary_rasterized(io.BytesIO(data))) == 1
+    message = str(caught[0].message)
+    assert "skipped 8 of 9 drawings" in message
+    assert "#5 at byte 91 " in message and "#6 at byte" not in message and "and 3 more" in message
+
+
+def test_a_valid_file_gives_no_warning(recwarn):
+    data = b"".join(random_records(50))
+    assert len(load_binary_rasterized(io.BytesIO(data))) == 50
+    assert len(list(read_drawings(io.BytesIO(data)))) == 50
+    assert not [w for w in recwarn if issubclass(w.category, QuickDrawPlausibilityWarning)]
+
+
+@pytest.mark.parametrize("loader", ["stream", "fast"])
+def test_truncation_is_an_error_in_lenient_mode_too(loader):
+    # Implausible and cut short: the message says the bytes may not be drawings at all.
+    data = ONE_DRAWING_BYTES + record(9, b"\x00\x07", 1, 5, [([1, 2, 3], [4, 5, 6])])[:-2]
+    with pytest.raises(QuickDrawFormatError) as caught:
+        load(loader, data)
+    assert not isinstance(caught.value, QuickDrawPlausibilityError)
+    assert caught.value.field == "stroke 0 y values" and "truncated" in str(caught.value)
+    assert "may not be Quick Draw data at all" in str(caught.value)
+
+
+@pytest.mark.parametrize("loader", ["stream", "fast"])
+def test_a_run_of_zero_bytes_is_a_format_error_not_skipped_drawings(loader):
+    # 17 zero bytes parse as a drawing with no strokes; a zero-filled tail must not pass as those.
+    with pytest.raises(QuickDrawFormatError, match=r"drawing #2 \(starting at byte 46\).*zero bytes"):
+        load(loader, ONE_DRAWING_BYTES * 2 + bytes(17 * 40))
+
+
+def test_random_garbage_tails_are_rejected_in_the_default_mode():
+    """2,000 of 2,000 random tails appended to a valid file fail; an intact file never does."""
+    base = b"".join(random_records(3, seed=5))
+    rng = np.random.default_rng(2024)
+    rejected = {"fast": 0, "stream": 0}
+    for _ in range(2000):
+        tail = rng.integers(0, 256, int(rng.integers(1, 1000)), dtype=np.uint8).tobytes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", QuickDrawPlausibilityWarning)
+            for name, parse in [("fast", walk_binary), ("stream", lambda b: list(read_drawings(io.BytesIO(b))))]:
+                try:
+                    parse(base + tail)
+                except QuickDrawFormatError:
+                    rejected[name] += 1
+    assert rejected == {"fast": 2000, "stream": 2000}
+    assert walk_binary(base).drawings == 3
+
+
+def test_walk_counts_records_and_stops_at_the_limit():
+    data, starts = limits_file()
+    walk = walk_binary(data)
+    assert (walk.drawings, walk.records, walk.end) == (2, 6, len(data))
+    assert [e.index for e in walk.skipped] == [1, 2, 3, 4]
+    first = walk_binary(data, limit=1)
+    assert (first.drawings, first.records, first.end) == (1, 1, starts[1])
 
 
 def test_a_text_file_is_not_taken_for_drawings():
