@@ -17,9 +17,10 @@ ifneq ($(strip $(DATA)),)
 export AECOURSE_DATA_DIR := $(abspath $(DATA))
 endif
 
-.PHONY: help venv grade test lessons bench gradescope classifier clean
+.PHONY: help venv lab lock grade test lessons bench gradescope classifier clean
 
 help:
+	@echo "make lab                               (students) build the environment if missing, open lessons/ in Jupyter Lab"
 	@echo "make grade [SUBMISSION=path] [JOBS=n]  grade notebooks (default: the reference solutions;"
 	@echo "                                       JOBS exercises at once, default one per core)"
 	@echo "make test                              unit tests, grader tests, nbval over the solutions"
@@ -27,14 +28,23 @@ help:
 	@echo "make bench                             speed and memory benchmarks"
 	@echo "make gradescope                        build dist/gradescope-autograder.zip"
 
-$(READY): requirements.txt pyproject.toml
+# requirements.lock pins every transitive dependency (`make lock` regenerates it).
+$(READY): requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --upgrade pip -c requirements.lock
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(READY)
+
+# Jupyter Lab from the course's environment, in lessons/ (the kernel is the venv's Python).
+lab: $(READY)
+	$(VENV)/bin/jupyter lab --notebook-dir=lessons
+
+lock: $(READY)
+	{ sed -n '/^#/p' requirements.lock; $(PY) -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 grade: $(READY)
 	COURSE_MODE=fast $(PY) -m autograder grade "$(SUBMISSION)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS))
@@ -49,7 +59,7 @@ bench: $(READY)
 	$(PY) -m benchmarks
 
 gradescope: $(READY)
-	$(PY) -m autograder.gradescope --out dist/gradescope-autograder.zip
+	$(PY) -m autograder.gradescope --out dist/gradescope-autograder.zip $(if $(VISIBILITY),--visibility $(VISIBILITY))
 
 classifier: $(READY)
 	$(PY) -m aecourse.classifier --train

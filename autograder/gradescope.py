@@ -18,8 +18,19 @@ never goes to students.
 ``--lessons 04_vae`` makes a one-lesson assignment (the default grades all
 lessons, and a missing notebook scores 0 with a clear line).
 
-For testing, ``run_autograder`` honours ``AUTOGRADER_ROOT`` (instead of
-``/autograder``) and ``AUTOGRADER_PYTHON`` (instead of the venv made by setup.sh).
+Who sees which result, and when, is the visibility policy packed as
+``autograder/visibility.json`` (``--visibility FILE`` packs another one; see
+:mod:`autograder.visibility`). ``run_autograder`` sizes the grading jobs and
+their memory from the container's cgroup limits (:mod:`autograder.resources`),
+not from the host's core count.
+
+Both scripts honour ``AUTOGRADER_ROOT`` (instead of ``/autograder``), so that a
+test can lay out a temporary root; ``run_autograder`` also honours
+``AUTOGRADER_PYTHON`` (instead of the venv made by setup.sh) and
+``AUTOGRADER_ARGS`` (more arguments for ``python -m autograder grade``, e.g. a
+few ``--exercise``). ``AUTOGRADER_PREPROVISIONED=1`` makes setup.sh skip apt and
+pip (it says so) and use ``AUTOGRADER_PYTHON``, for a machine whose environment
+is already built; it still checks the data prefetch.
 """
 
 from __future__ import annotations
@@ -31,29 +42,42 @@ import sys
 import zipfile
 from pathlib import Path
 
+from autograder import visibility
 from autograder.notebooks import REPO, lessons
 
 # What the zip holds, relative to the repository (folders are walked).
-INCLUDE = ["requirements.txt", "pyproject.toml", "README.md", "aecourse", "lessons/public_tests", "autograder"]
+INCLUDE = ["requirements.txt", "requirements.lock", "pyproject.toml", "README.md", "aecourse", "lessons/public_tests", "autograder"]
 EXCLUDED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
-# It installs Python 3.11, the pinned requirements (PyPI) and this project,
-# then downloads the datasets the hidden tests use, so grading needs no network.
+# It installs Python 3.11, bubblewrap (the grader's sandbox), the pinned
+# requirements with every transitive dependency held to requirements.lock (PyPI)
+# and this project, then downloads the datasets the hidden tests use, so grading
+# needs no network.
 set -euo pipefail
-cd /autograder/source
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+cd "$ROOT/source"
 
-if ! command -v python3.11 >/dev/null 2>&1; then
-  apt-get install -y python3.11 python3.11-venv python3.11-dev
+if [ "${AUTOGRADER_PREPROVISIONED:-0}" = "1" ]; then
+  PY="${AUTOGRADER_PYTHON:?AUTOGRADER_PREPROVISIONED=1 needs AUTOGRADER_PYTHON}"
+  echo "setup.sh: AUTOGRADER_PREPROVISIONED=1: skipping apt-get and pip, using the environment of $PY"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends bubblewrap
+  if ! command -v python3.11 >/dev/null 2>&1; then
+    apt-get install -y --no-install-recommends python3.11 python3.11-venv python3.11-dev
+  fi
+  python3.11 -m venv "$ROOT/venv"
+  PY="$ROOT/venv/bin/python"
+  "$PY" -m pip install --quiet --upgrade pip -c requirements.lock
+  "$PY" -m pip install --quiet -r requirements.txt -c requirements.lock
+  "$PY" -m pip install --quiet --no-deps --no-build-isolation -e .
 fi
-python3.11 -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --quiet --upgrade pip
-/autograder/venv/bin/python -m pip install --quiet -r requirements.txt
-/autograder/venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 
-export AECOURSE_CACHE_DIR=/autograder/cache
-/autograder/venv/bin/python -m autograder.gradescope --prefetch
+export AECOURSE_CACHE_DIR="$ROOT/cache"
+"$PY" -m autograder.gradescope --prefetch
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
@@ -69,9 +93,12 @@ export MPLBACKEND=Agg
 mkdir -p "$ROOT/results"
 rm -f "$ROOT/results/results.json"
 cd "$ROOT/source"
-JOBS="$(nproc 2>/dev/null || echo 1)"
+# The container's share of cores and memory (cgroup limits), not the host's nproc and /proc/meminfo.
+JOBS="$("$PY" -m autograder.resources cores 2>/dev/null || nproc 2>/dev/null || echo 1)"
+MEMORY_MB="$("$PY" -m autograder.resources memory-mb --jobs "$JOBS" 2>/dev/null || echo 2048)"
+# shellcheck disable=SC2086  # AUTOGRADER_ARGS is a list of words
 "$PY" -m autograder grade "$ROOT/submission" --single --out "$ROOT/grading" --jobs "$JOBS" \
-    --gradescope-results "$ROOT/results/results.json" __LESSONS__
+    --memory-mb "$MEMORY_MB" --gradescope-results "$ROOT/results/results.json" __LESSONS__ ${AUTOGRADER_ARGS:-}
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
   cat > "$ROOT/results/results.json" <<EOF
@@ -106,17 +133,21 @@ def _add_script(archive: zipfile.ZipFile, name: str, text: str) -> None:
     archive.writestr(info, text)
 
 
-def build_zip(out: Path, only_lessons: list[str] | None = None) -> Path:
+def build_zip(out: Path, only_lessons: list[str] | None = None, visibility_file: Path | None = None) -> Path:
     known = [l.name for l in lessons()]
     unknown = sorted(set(only_lessons or []) - set(known))
     if unknown:
         raise SystemExit(f"unknown lesson(s): {', '.join(unknown)}; lessons: {', '.join(known)}")
+    if visibility_file is not None:
+        visibility.load(visibility_file)  # refuse a broken policy now, not at the first submission
     lessons_args = ("--lessons " + " ".join(shlex.quote(l) for l in only_lessons)) if only_lessons else ""
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_script(archive, "setup.sh", SETUP_SH)
         _add_script(archive, "run_autograder", RUN_AUTOGRADER.replace("__LESSONS__", lessons_args))
         for name, path in files_to_pack().items():
+            if name == "autograder/visibility.json" and visibility_file is not None:
+                path = visibility_file
             archive.write(path, name)
         if not (REPO / "README.md").exists():  # pyproject.toml names a readme; pip needs the file
             archive.writestr("README.md", "Autograder for the course 'Generating images with autoencoders'.\n")
@@ -137,12 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "dist" / "gradescope-autograder.zip")
     parser.add_argument("--lessons", nargs="+", help="grade only these lessons (a one-lesson assignment)")
+    parser.add_argument("--visibility", type=Path, metavar="FILE",
+                        help="the visibility policy to pack (default autograder/visibility.json)")
     parser.add_argument("--prefetch", action="store_true", help="(setup.sh) download the datasets and exit")
     args = parser.parse_args(argv)
     if args.prefetch:
         prefetch()
         return 0
-    out = build_zip(args.out, args.lessons)
+    try:
+        out = build_zip(args.out, args.lessons, args.visibility)
+    except visibility.VisibilityError as error:
+        print(f"gradescope: {error}", file=sys.stderr)
+        return 2
     with zipfile.ZipFile(out) as archive:
         count = len(archive.namelist())
     print(f"wrote {out} ({count} files, {out.stat().st_size / 2**20:.1f} MB); upload it as the autograder of a "

@@ -125,23 +125,6 @@ class Reporter:
                 self.sink.write(kind="test", nodeid=item.nodeid, outcome="failed", message=message)
 
 
-def trains_a_model(module, cls, exercise: str) -> bool:
-    """Whether an exercise's hidden tests train a model: they then run in a fresh interpreter.
-
-    Listed in the module's MEASURES, a test class that calls ``.fit(``, or a
-    class that says so with ``fresh_process = True``. (See runner's docstring:
-    long training in a forked child hung now and then; in a fresh interpreter never.)
-    """
-    import inspect
-
-    if getattr(cls, "fresh_process", False) or exercise in getattr(module, "MEASURES", {}):
-        return True
-    try:
-        return ".fit(" in inspect.getsource(cls)
-    except (OSError, TypeError):
-        return False
-
-
 class Collector:
     """Lists the hidden tests (collect-only): lesson, exercise, points, title."""
 
@@ -157,6 +140,7 @@ class Collector:
             self.errors.append(f"{report.nodeid}: {report.longreprtext}")
 
     def pytest_collection_modifyitems(self, items):
+        from autograder import registry
         from autograder.testing import points_of
 
         for item in items:
@@ -169,7 +153,8 @@ class Collector:
             points = float(mark.args[0]) if mark else points_of(item.function)
             doc = (item.function.__doc__ or "").strip()
             title = doc.splitlines()[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
-            trains = trains_a_model(item.module, item.cls, exercise)
+            declared = registry.by_id(Path(item.module.__file__).parent).get(exercise)
+            trains = bool(declared and declared.trains)
             self.sink.write(kind="test", nodeid=item.nodeid, lesson=module.removeprefix("test_"),
                             exercise=exercise, points=points, title=title, trains=trains)
 

@@ -37,6 +37,9 @@ from autograder import judge
 POLL = 0.1              # seconds between checks of the running judges
 JUDGE_MEMORY_MB = 8192  # a judge holds a test set and a model or two; far above what one needs
 JUDGE_WALL_MARGIN = 120.0  # seconds a judge may take beyond its contestant's own wall-clock limit
+# An exercise that trains the student's model with the grader's recipe gets this many
+# times the per-exercise budget: a training run under load is the one legitimate long job.
+TRAINING_BUDGET_FACTOR = 3
 
 
 def usable_cores() -> int:
@@ -75,7 +78,7 @@ class Limits:
     def judge_wall_seconds(self) -> float:
         from autograder.remote import WALL_FACTOR
 
-        return self.timeout * WALL_FACTOR + JUDGE_WALL_MARGIN
+        return self.timeout * TRAINING_BUDGET_FACTOR * WALL_FACTOR + JUDGE_WALL_MARGIN
 
 
 @dataclass
@@ -180,8 +183,9 @@ class Runner:
         result_file = workdir / "result.jsonl"
         result_file.touch()
         limits = self.limits
+        budget = limits.timeout * (TRAINING_BUDGET_FACTOR if job.trains else 1)
         task = dict(job.task, result_file=str(result_file), seed=limits.seed, threads=limits.threads,
-                    cpu_seconds=limits.timeout, memory_mb=limits.memory_mb)
+                    cpu_seconds=budget, memory_mb=limits.memory_mb)
         job.log_file.parent.mkdir(parents=True, exist_ok=True)
         if self.spawn:
             return self._spawn(job, task, workdir, result_file)

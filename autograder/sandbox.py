@@ -70,6 +70,20 @@ def _namespace_flags() -> list[str]:
     return flags
 
 
+@functools.lru_cache(maxsize=1)
+def library_folders() -> dict[str, str]:
+    """Where the course's packages live: the contestant needs them, read-only, and nothing beside them."""
+    import importlib.util
+
+    folders = {}
+    for name in ("aecourse", "public_tests"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise SandboxError(f"the package {name!r} is not installed (pip install -e . in the course folder)")
+        folders[name] = os.path.realpath(list(spec.submodule_search_locations)[0])
+    return folders
+
+
 def protections_available() -> list[str]:
     """The layers a contestant started now would get (for the report)."""
     layers = ["separate process", "scrubbed environment", "resource limits"]
@@ -147,12 +161,14 @@ class Sandbox:
                 args += ["--ro-bind", folder, folder]
         if os.path.realpath(sys.prefix) != sys.prefix:  # a venv reached through a symlink
             args += ["--ro-bind", sys.prefix, sys.prefix]
-        for part in ("aecourse", "lessons/public_tests"):  # what the editable install points at
-            args += ["--ro-bind", str(REPO / part), str(REPO / part)]
-        for cache in (REPO / "aecourse").rglob("__pycache__"):  # compiled copies of what is masked below
+        for folder in library_folders().values():  # wherever the install put them (editable or not)
+            if not folder.startswith(tuple(sorted(pythons))):
+                args += ["--ro-bind", folder, folder]
+        for cache in Path(library_folders()["aecourse"]).rglob("__pycache__"):  # compiled copies of what is masked below
             args += ["--tmpfs", str(cache)]
         for module, names in self.settings.masked.items():
-            source = REPO / (module.replace(".", "/") + ".py")
+            package, _, rest = module.partition(".")
+            source = Path(library_folders()[package]) / (rest.replace(".", "/") + ".py")
             masked = self.private / f"{module}.py"
             masked.write_text(mask_functions(source.read_text(encoding="utf-8"), names, module,
                                              self.settings.exercise), encoding="utf-8")

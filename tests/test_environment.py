@@ -39,3 +39,31 @@ def test_installed_versions_match_the_pins():
 
     for package, pinned in pins(REPO / "requirements.txt").items():
         assert version(package) == pinned, f"{package}: installed {version(package)}, pinned {pinned}"
+
+
+def test_the_lock_agrees_with_the_pins_and_pins_only_exact_versions():
+    lock = pins(REPO / "requirements.lock")
+    for package, version in pins(REPO / "requirements.txt").items():
+        assert lock.get(package) == version, f"{package}: requirements.txt pins {version}, the lock {lock.get(package)}"
+    lines = [l for l in (REPO / "requirements.lock").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    assert all("==" in l for l in lines), [l for l in lines if "==" not in l]
+
+
+def test_every_install_path_uses_the_lock():
+    assert "-c requirements.lock" in (REPO / "Makefile").read_text()
+    assert "- -c requirements.lock" in (REPO / "environment.yml").read_text()
+    from autograder.gradescope import SETUP_SH
+
+    assert "-c requirements.lock" in SETUP_SH
+
+
+def test_the_installed_environment_is_the_lock():
+    """The lock is what a build installs: every locked package is installed at its locked version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package, locked in pins(REPO / "requirements.lock").items():
+        try:
+            installed = version(package)
+        except PackageNotFoundError:
+            installed = None
+        assert installed == locked, f"{package}: installed {installed}, locked {locked} (run `make lock` after a change)"

@@ -6,13 +6,13 @@ separate students listed in a manifest:
 * ``reference``: the master notebooks (``solutions/``): 100 % on every exercise;
 * ``lessons``: student notebooks freshly generated from the masters (what
   ``make lessons`` writes): 0 on every exercise, one "not implemented" line each;
-* one student per planted bug (``tests/planted_bugs/lesson_NN.py``): the master
-  with that one exercise cell replaced by a deliberately wrong version. It must
-  lose points on that exercise.
+* one student per planted bug (``tests/planted_bugs/bugs_NN_name.py``, edits applied
+  by ``tests/planted.py``): the master with that one exercise cell replaced by a
+  deliberately wrong version. It must lose points on that exercise.
 
 "On exactly that exercise": the grader builds the namespace of exercise Y from
 the master's setup cells, the reference cells of the other exercises and the
-student's cell for Y (``notebooks.build_namespace``). In a planted-bug notebook
+student's cell for Y (``notebooks.contestant_sources``). In a planted-bug notebook
 every cell but the buggy one is the master's, so grading any other exercise Y
 is the very computation that gave the reference its 100 %. The test checks that
 premise (the other cells are the master's) and, end to end, grades the first
@@ -21,17 +21,14 @@ graded on its own exercise only, which keeps this file within minutes; the
 fake course (test_grader_isolation.py) shows the same isolation against
 crashing, hanging and exiting code.
 
-Training-based exercises (in a hidden-test module's ``MEASURES``, or tested with
-``.fit(``) train a model for every bug graded; by default only their first
+Training-based exercises (``registry.Exercise.trains``) train a model for every bug graded; by default only their first
 planted bug is graded.
 ``PLANTED_BUGS=all`` grades every one (the documented full run).
 """
 
 from __future__ import annotations
 
-import ast
 import copy
-import importlib.util
 import json
 import os
 import time
@@ -43,49 +40,16 @@ from autograder.assign import student_version
 from autograder.notebooks import REPO, exercise_cells, exercise_name, lessons, read_notebook
 from autograder.testing import HIDDEN_TESTS
 from grader_helpers import run_grader
+from planted import planted_bugs
 
-PLANTED = REPO / "tests" / "planted_bugs"
 MASTERS = {lesson.name: lesson for lesson in lessons()}
 
 
-def planted_bugs() -> list[tuple[str, str, int, str]]:
-    """(lesson, exercise, index, cell source) for every planted bug.
-
-    Modules name their dict ``BUGS`` (or ``PLANTED_BUGS``): exercise -> list of complete cells.
-    """
-    found = []
-    for path in sorted(PLANTED.glob("lesson_[0-9][0-9].py")):
-        lesson = next((name for name in MASTERS if name.startswith(path.stem.removeprefix("lesson_") + "_")), None)
-        if lesson is None:
-            continue
-        spec = importlib.util.spec_from_file_location(f"planted_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        bugs = getattr(module, "PLANTED_BUGS", None) or getattr(module, "BUGS")
-        for exercise, cells in bugs.items():
-            for index, source in enumerate(cells):
-                found.append((lesson, exercise, index, source))
-    return found
-
-
 def training_exercises() -> set[str]:
-    """Exercises whose hidden tests train a model: listed in ``MEASURES``, or a test class calling ``.fit(``.
+    """Exercises whose hidden tests train a model (declared in the registry)."""
+    from autograder.registry import exercises
 
-    Read from the source: importing the modules would load TensorFlow into this process.
-    """
-    names = set()
-    for path in HIDDEN_TESTS.glob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "MEASURES" for t in node.targets):
-                names |= {key.value for key in node.value.keys if isinstance(key, ast.Constant)}
-            if isinstance(node, ast.ClassDef):
-                exercise = next((stmt.value.value for stmt in node.body if isinstance(stmt, ast.Assign)
-                                 and getattr(stmt.targets[0], "id", None) == "exercise"
-                                 and isinstance(stmt.value, ast.Constant)), None)
-                fits = any(isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "fit" for n in ast.walk(node))
-                if exercise and fits:
-                    names.add(exercise)
-    return names
+    return {e.id for e in exercises() if e.trains}
 
 
 def with_cell(master: nbformat.NotebookNode, exercise: str, source: str) -> nbformat.NotebookNode:
@@ -146,7 +110,7 @@ def _grade_course(tmp_path_factory):
     bugs = {}
     training = training_exercises()
     full_lessons = set()
-    for lesson, exercise, index, source in selected_bugs():
+    for lesson, exercise, index, _why, source in selected_bugs():
         name = f"bug.{exercise}.{index}"
         path = work / "bugs" / name / MASTERS[lesson].master.name
         path.parent.mkdir(parents=True)
@@ -212,13 +176,15 @@ def test_the_fresh_lessons_get_zero_with_one_not_implemented_line_per_exercise(c
     assert graded.csv_rows()["lessons"]["total"] == "0"
 
 
-def test_every_exercise_has_a_planted_bug():
-    covered = {exercise for _, exercise, _, _ in planted_bugs()}
+def test_every_exercise_has_at_least_two_planted_bugs():
+    covered = {exercise for _, exercise, _, _, _ in planted_bugs()}
     expected = {e for lesson in MASTERS.values() for e in exercise_cells(read_notebook(lesson.master))}
     assert expected - covered == set(), "exercises without a planted bug"
+    counts = {e: sum(1 for _, x, _, _, _ in planted_bugs() if x == e) for e in expected}
+    assert all(n >= 2 for n in counts.values()), counts
 
 
-@pytest.mark.parametrize("bug", [f"bug.{e}.{i}" for _, e, i, _ in selected_bugs()])
+@pytest.mark.parametrize("bug", [f"bug.{e}.{i}" for _, e, i, _, _ in selected_bugs()])
 def test_a_planted_bug_loses_points_on_its_exercise_only(course, bug):
     graded, bugs = course
     lesson, exercise, index, path, full = bugs[bug]

@@ -18,6 +18,13 @@ from autograder.testing import HIDDEN_TESTS
 from grader_helpers import REPO
 
 
+# These tests use the project's environment, whose editable install points at this checkout,
+# outside the temporary /autograder. The grader's sandbox mounts only /autograder/source's
+# library (where Gradescope's `pip install -e .` points), so the student's process would not
+# find `aecourse`: grade without bubblewrap here. The sandbox has its own tests.
+NO_BWRAP = "1"
+
+
 @pytest.fixture(scope="module")
 def one_lesson_zip(tmp_path_factory):
     """A one-lesson assignment (lesson 01, no training), so that running it is quick."""
@@ -31,7 +38,8 @@ def test_the_zip_holds_grader_hidden_tests_masters_and_library(one_lesson_zip):
         run_autograder = archive.read("run_autograder").decode()
     for script in ("setup.sh", "run_autograder"):
         assert script in names and modes[script] & stat.S_IXUSR, f"{script} must be executable at the zip's root"
-    expected = {"requirements.txt", "pyproject.toml", "README.md", "autograder/__main__.py", "autograder/worker.py",
+    expected = {"requirements.txt", "pyproject.toml", "README.md", "autograder/__main__.py", "autograder/grading.py", "autograder/resources.py",
+                "autograder/visibility.json", "requirements.lock",
                 "autograder/runner.py", "autograder/testing.py", "autograder/hidden_tests/conftest.py",
                 "aecourse/__init__.py", "aecourse/datasets.py", "lessons/public_tests/framework.py"}
     expected |= {f"autograder/hidden_tests/{p.name}" for p in HIDDEN_TESTS.glob("test_*.py")}
@@ -66,7 +74,7 @@ def simulate(zip_path, tmp_path, submission_files, python=sys.executable):
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     for name, text in submission_files.items():
         (root / "submission" / name).write_text(text)
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python, AUTOGRADER_NO_BWRAP=NO_BWRAP)
     run = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stderr
@@ -86,3 +94,98 @@ def test_run_autograder_always_leaves_a_results_file(one_lesson_zip, tmp_path):
     """If the grader cannot even start, the student sees a message instead of Gradescope's error."""
     results, _ = simulate(one_lesson_zip, tmp_path, {}, python="/bin/false")
     assert results["score"] == 0 and "tell your instructor" in results["output"]
+
+
+# ----------------------------------------------------------------------------- the whole Gradescope layout
+
+VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
+TOP_LEVEL = {"score": (int, float), "execution_time": (int, float), "output": str, "output_format": str,
+             "visibility": str, "stdout_visibility": str, "tests": list, "extra_data": dict}
+PER_TEST = {"name": str, "score": (int, float), "max_score": (int, float), "status": str, "output": str,
+            "output_format": str, "visibility": str}
+
+
+def assert_follows_the_results_spec(results):
+    """Gradescope's results.json: known fields with the right types and values."""
+    assert set(results) <= set(TOP_LEVEL), set(results) - set(TOP_LEVEL)
+    for key, kind in TOP_LEVEL.items():
+        assert isinstance(results[key], kind), f"{key}: {results[key]!r}"
+    assert results["visibility"] in VISIBILITIES and results["stdout_visibility"] in VISIBILITIES
+    assert results["output_format"] in {"text", "html", "simple_format", "md", "ansi"}
+    for test in results["tests"]:
+        assert set(test) <= set(PER_TEST), set(test) - set(PER_TEST)
+        for key, kind in PER_TEST.items():
+            assert isinstance(test[key], kind), f"{test.get('name')}: {key} = {test.get(key)!r}"
+        assert test["visibility"] in VISIBILITIES and test["status"] in {"passed", "failed"}
+        assert 0 <= test["score"] <= test["max_score"]
+    assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
+
+
+@pytest.fixture(scope="module")
+def provisioned_root(tmp_path_factory):
+    """The full zip unpacked under a temporary /autograder and its setup.sh run (environment pre-provisioned)."""
+    policy = tmp_path_factory.mktemp("policy") / "visibility.json"
+    policy.write_text(json.dumps({"overall": "visible", "tests": {"hidden": "after_due_date"},
+                                  "exercises": {"rasterize_strokes": {"hidden": "hidden"}}}))
+    zip_path = build_zip(tmp_path_factory.mktemp("dist") / "gradescope-autograder.zip", visibility_file=policy)
+    root = tmp_path_factory.mktemp("gradescope") / "autograder"
+    (root / "source").mkdir(parents=True)
+    subprocess.run(["unzip", "-q", str(zip_path), "-d", str(root / "source")], check=True)  # as Gradescope does
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable, AUTOGRADER_PREPROVISIONED="1",
+               AUTOGRADER_NO_BWRAP=NO_BWRAP)
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=root / "source", env=env,
+                           capture_output=True, text=True, timeout=900)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "skipping apt-get and pip" in setup.stdout
+    return root, env
+
+
+def run_submission(root, env, files: dict, args: str = ""):
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    submission.mkdir()
+    for name, path in files.items():
+        shutil.copy(path, submission / name)
+    shutil.rmtree(root / "results", ignore_errors=True)
+    run = subprocess.run([str(root / "source" / "run_autograder")], cwd=root, env=dict(env, AUTOGRADER_ARGS=args),
+                         capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr
+    return json.loads((root / "results" / "results.json").read_text()), run
+
+
+def test_setup_sh_updates_apt_and_installs_bubblewrap_and_the_lock(provisioned_root):
+    setup = (provisioned_root[0] / "source" / "setup.sh").read_text()
+    assert setup.index("apt-get update") < setup.index("apt-get install")
+    assert "bubblewrap" in setup and setup.count("-c requirements.lock") >= 2
+    assert (provisioned_root[0] / "source" / "requirements.lock").exists()
+
+
+def test_the_grader_sizes_jobs_from_the_cgroup_not_nproc(provisioned_root):
+    script = (provisioned_root[0] / "source" / "run_autograder").read_text()
+    assert "autograder.resources cores" in script and "--memory-mb" in script
+
+
+def test_the_untouched_lessons_score_zero(provisioned_root):
+    root, env = provisioned_root
+    stubs = {p.name: p for p in sorted((REPO / "lessons").glob("[0-9][0-9]_*.ipynb"))}
+    results, run = run_submission(root, env, stubs)
+    assert_follows_the_results_spec(results)
+    assert results["score"] == 0 and results["tests"], run.stdout + run.stderr
+    assert results["extra_data"]["max_score"] > 100  # every lesson was graded
+    assert {t["status"] for t in results["tests"]} == {"failed"}
+
+
+def test_the_exported_reference_scores_full_marks_with_the_packed_visibility(provisioned_root, tmp_path):
+    from public_tests.export import build
+
+    root, env = provisioned_root
+    handed_in, _ = build(REPO / "solutions", tmp_path / "submission.zip")   # what a student uploads
+    results, run = run_submission(root, env, {"submission.zip": handed_in},
+                                  "--lessons 01_quickdraw --exercise unpack_drawing --exercise rasterize_strokes")
+    assert_follows_the_results_spec(results)
+    assert results["tests"], run.stdout + run.stderr
+    assert results["score"] == results["extra_data"]["max_score"] == sum(t["max_score"] for t in results["tests"]) > 0
+    assert results["visibility"] == "visible"
+    by_exercise = {t["name"].split(":")[0]: t["visibility"] for t in results["tests"]}
+    assert by_exercise == {"01_quickdraw / unpack_drawing": "after_due_date",
+                           "01_quickdraw / rasterize_strokes": "hidden"}

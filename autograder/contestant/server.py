@@ -191,8 +191,9 @@ class Contestant:
         Its result is judged like any answer: the judge trusts none of it.
         """
         name = request["name"]
-        exec(compile(request["source"], f"<probe {name}>", "exec"), self.namespace)
-        function = self.namespace.pop(name)
+        scope = dict(self.namespace)  # the student's names, without adding the probe's to them
+        exec(compile(request["source"], f"<probe {name}>", "exec"), scope)
+        function = scope[name]
         return function(*self.materialize(request.get("args", [])), **self.materialize(request.get("kwargs", {})))
 
     def op_new(self, request, _arrays):

@@ -1,16 +1,19 @@
 """Hidden tests of lesson 03_blur.
 
-`make_strip` and `blur_score` on arrays written out literally; `sharpening_loss` by its
-closed-form properties (shape, exactly the cross-entropy on crisp predictions, a cost on
-blurry ones, finite at 0 and 1, the direction of its push) and by one training-based check:
-the lesson-2 reference autoencoder is trained from the same initial weights with plain
-cross-entropy and with the student's loss, and the student's loss must remove blur at a
-moderate cost in held-out cross-entropy (pass marks in autograder/thresholds.json).
+`make_strip` and `blur_score` on arrays written out literally and on arrays drawn at grading
+time (compared with a closed form computed here); `sharpening_loss` by its closed-form
+properties (shape, exactly the cross-entropy on crisp predictions, a cost on blurry ones,
+finite at 0 and 1, the direction of its push) and by one training-based check: the lesson-2
+reference autoencoder is trained from the same initial weights with plain cross-entropy (here,
+in the judge) and with the student's loss (in the contestant, beside the student's code), and
+the student's loss must remove blur at a moderate cost in held-out cross-entropy, measured
+here on the judge's own held-out cats (pass marks in autograder/thresholds.json).
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 
 import numpy as np
 
@@ -26,6 +29,11 @@ TRAIN_BATCH = 64
 TRAIN_LR = 2e-3
 
 
+def _fresh_rng(seed):
+    """Drawn at grading time (``seed`` mixed with fresh entropy): no answer can be prepared for it."""
+    return np.random.default_rng([seed, secrets.randbits(32)])
+
+
 # ----------------------------------------------------------------------------- make_strip
 
 def _tiles(n, h, w, base):
@@ -34,13 +42,24 @@ def _tiles(n, h, w, base):
     return (base + 100.0 * i + 10.0 * r + c).astype(np.float32)
 
 
+def _strip(inputs, outputs):
+    """The closed form: inputs side by side above outputs side by side."""
+    def row(images):
+        return np.concatenate(list(np.asarray(images).reshape(np.shape(images)[:3])), axis=1)
+
+    return np.concatenate([row(inputs), row(outputs)], axis=0)
+
+
 class TestMakeStrip:
     exercise = "make_strip"
 
     @points(1)
     def test_shape(self, student):
-        strip = np.asarray(student.make_strip(_tiles(4, 3, 2, 0), _tiles(4, 3, 2, 1000)))
+        inputs, outputs = _tiles(4, 3, 2, 0), _tiles(4, 3, 2, 1000)
+        strip = np.asarray(student.make_strip(inputs, outputs))
         assert strip.shape == (6, 8)
+        # ... and it holds exactly the pixels it was given (a blank strip of the right shape does not).
+        np.testing.assert_array_equal(np.sort(strip.ravel()), np.sort(np.concatenate([inputs.ravel(), outputs.ravel()])))
 
     @points(2)
     def test_layout_pixel_by_pixel(self, student):
@@ -72,6 +91,18 @@ class TestMakeStrip:
         strip = np.asarray(student.make_strip(_tiles(1, 2, 2, 0), _tiles(1, 2, 2, 50)))
         np.testing.assert_array_equal(strip, [[0, 1], [10, 11], [50, 51], [60, 61]])
 
+    @points(2)
+    def test_random_images_drawn_at_grading_time(self, student):
+        """Random sizes and pixels, with and without the channel axis, against the closed form."""
+        rng = _fresh_rng(31)
+        for channel in (False, True):
+            n, h, w = (int(v) for v in rng.integers(2, 9, size=3))
+            shape = (n, h, w, 1) if channel else (n, h, w)
+            inputs, outputs = rng.random(shape).astype("float32"), rng.random(shape).astype("float32")
+            strip = np.asarray(student.make_strip(inputs, outputs))
+            assert strip.shape == (2 * h, n * w), f"shape {strip.shape} for {n} images of {h}x{w}"
+            np.testing.assert_allclose(strip, _strip(inputs, outputs), atol=1e-7)
+
 
 # ----------------------------------------------------------------------------- blur_score
 
@@ -87,6 +118,9 @@ class TestBlurScore:
     @points(2)
     def test_the_edges_are_not_blurry(self, student):
         assert math.isclose(float(student.blur_score(np.array([[0.1, 0.9], [0.9, 0.1]]))), 0.0, abs_tol=1e-12)
+        # Exactly at the edges: crisp; just inside them: blurry (so a constant answer fails).
+        images = np.array([[0.1, 0.9, 0.1001, 0.0], [0.9, 0.1, 1.0, 0.8999]])
+        assert math.isclose(float(student.blur_score(images)), 2 / 8, abs_tol=1e-12)
 
     @points(1)
     def test_any_shape(self, student):
@@ -100,15 +134,46 @@ class TestBlurScore:
         assert math.isclose(float(student.blur_score(np.eye(5))), 0.0, abs_tol=1e-12)
         assert math.isclose(float(student.blur_score(np.full((3, 3), 0.5))), 1.0, abs_tol=1e-12)
 
+    @points(2)
+    def test_random_images_drawn_at_grading_time(self, student):
+        """Random shapes and a random share of grey pixels, against the closed form."""
+        rng = _fresh_rng(32)
+        for _ in range(3):
+            shape = tuple(int(v) for v in rng.integers(1, 12, size=int(rng.integers(1, 5))))
+            images = np.where(rng.random(shape) < rng.random(), rng.random(shape), rng.integers(0, 2, shape) * 1.0)
+            # Keep clear of the edges, where float32 and float64 disagree on which side 0.1 lies.
+            images = np.where(np.abs(images - 0.1) < 1e-4, 0.05, images)
+            images = np.where(np.abs(images - 0.9) < 1e-4, 0.95, images)
+            expected = float(np.mean((images > 0.1) & (images < 0.9)))
+            got = float(student.blur_score(images))
+            assert math.isclose(got, expected, abs_tol=1e-9), f"{got} for images of shape {shape}, expected {expected}"
+
 
 # ----------------------------------------------------------------------------- sharpening_loss
 
-def _loss(student, y_true, y_pred):
-    from keras import ops
+def _loss_there(y_true, y_pred):
+    """In the contestant: the student's loss on tensors, as Keras calls it during training."""
+    value = sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred))  # noqa: F821
+    return ops.convert_to_numpy(value)  # noqa: F821
 
-    value = student.sharpening_loss(ops.convert_to_tensor(np.asarray(y_true, dtype="float32")),
-                                    ops.convert_to_tensor(np.asarray(y_pred, dtype="float32")))
-    return np.asarray(ops.convert_to_numpy(value), dtype="float64")
+
+def _gradient_there(y_true, y_pred):
+    """In the contestant: d sum(loss) / d y_pred, by GradientTape (None when not differentiable)."""
+    import tensorflow as tf
+
+    y = tf.constant(y_true)
+    p = tf.Variable(y_pred)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(sharpening_loss(y, p))  # noqa: F821
+    grad = tape.gradient(loss, p)
+    return None if grad is None else grad.numpy()
+
+
+def _loss(student, y_true, y_pred):
+    value = student.probe(_loss_there, np.asarray(y_true, dtype="float32"), np.asarray(y_pred, dtype="float32"))
+    assert isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.number), \
+        f"sharpening_loss returned {type(value).__name__}, not a tensor of numbers"
+    return value.astype("float64")
 
 
 def _bce(y, p):
@@ -133,7 +198,10 @@ class TestSharpeningLoss:
     @points(1)
     def test_one_value_per_image(self, student):
         y, p = _crisp_pair()
-        assert _loss(student, y, p).shape == (3,)
+        loss = _loss(student, y, p)
+        assert loss.shape == (3,)
+        # One value per image, of that image: the 0.95 image costs most, the 0.9999 one least.
+        assert loss[1] > loss[0] > loss[2] > 0, loss
         assert _loss(student, y[:1, :8, :8], np.full((1, 8, 8, 1), 0.4)).shape == (1,)
 
     @points(2)
@@ -159,6 +227,9 @@ class TestSharpeningLoss:
         loss = _loss(student, y, y.copy())
         assert np.all(np.isfinite(loss))
         assert np.all(loss < 1e-3)  # a perfect crisp prediction costs (almost) nothing
+        # Entirely wrong at exactly 0 and 1: still finite (clipped), and expensive (-ln 1e-7 = 16.1 per pixel).
+        wrong = _loss(student, y, 1.0 - y)
+        assert np.all(np.isfinite(wrong)) and np.all(wrong > 5.0), wrong
 
     @points(2)
     def test_blurry_predictions_cost_more_than_their_cross_entropy(self, student):
@@ -172,16 +243,13 @@ class TestSharpeningLoss:
         # Where the prediction equals a grey target, cross-entropy alone has zero gradient; near the
         # band's edges (0.12, 0.15 and 0.85, 0.88) the loss's gradient must push p out: down below
         # 0.5, up above it. (Deep-grey pixels may be left alone: pushing them out is expensive.)
-        import tensorflow as tf
-
+        # The gradient is taken in the contestant, beside the student's loss; its sign is judged here.
         for value, sign in ((0.12, 1.0), (0.15, 1.0), (0.85, -1.0), (0.88, -1.0)):
-            y = tf.constant(np.full((1, 4, 4, 1), value, dtype="float32"))
-            p = tf.Variable(np.full((1, 4, 4, 1), value, dtype="float32"))
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_sum(student.sharpening_loss(y, p))
-            grad = tape.gradient(loss, p)
+            grid = np.full((1, 4, 4, 1), value, dtype="float32")
+            grad = student.probe(_gradient_there, grid, grid.copy())
             assert grad is not None, "the loss is not differentiable with respect to y_pred"
-            assert np.all(sign * grad.numpy() > 0), (value, grad.numpy().ravel()[:3])
+            assert isinstance(grad, np.ndarray) and grad.shape == grid.shape, "the gradient has the wrong shape"
+            assert np.all(sign * grad > 0), (value, grad.ravel()[:3])
 
     @points(1)
     def test_a_mean_over_pixels_per_image(self, student):
@@ -195,70 +263,118 @@ class TestSharpeningLoss:
         small = _loss(student, np.zeros((1, 8, 8, 1)), np.full((1, 8, 8, 1), 0.02))
         big = _loss(student, np.zeros((1, 64, 64, 1)), np.full((1, 64, 64, 1), 0.02))
         np.testing.assert_allclose(small, big, rtol=1e-5)
+        np.testing.assert_allclose(small, [-math.log(0.98)], rtol=1e-3)  # crisp: the mean cross-entropy itself
 
     @points(2)
-    def test_training_removes_blur(self, student):
-        expect_threshold(LESSON, "sharpening_loss", "blur_ratio", measured(student)["blur_ratio"])
+    def test_crisp_predictions_drawn_at_grading_time(self, student):
+        """Random grey targets and random crisp predictions: exactly the mean cross-entropy per image."""
+        rng = _fresh_rng(33)
+        batch, h, w = int(rng.integers(2, 6)), int(rng.integers(4, 20)), int(rng.integers(4, 20))
+        y = rng.random((batch, h, w, 1)).astype("float32")
+        side = rng.random((batch, h, w, 1)) < 0.5
+        far = rng.uniform(1e-4, 0.05, (batch, h, w, 1))  # crisp: at most 0.05 from 0 or 1
+        p = np.where(side, far, 1.0 - far).astype("float32")
+        expected = _bce(y, p).mean(axis=(1, 2, 3))
+        got = _loss(student, y, p)
+        assert got.shape == (batch,), f"shape {got.shape} for a batch of {batch}"
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-6)
 
     @points(2)
-    def test_at_a_moderate_cost_in_cross_entropy(self, student):
-        expect_threshold(LESSON, "sharpening_loss", "ce_ratio", measured(student)["ce_ratio"])
+    def test_training_removes_blur(self, student, reference):
+        expect_threshold(LESSON, "sharpening_loss", "blur_ratio", measured(student, reference)["blur_ratio"])
+
+    @points(2)
+    def test_at_a_moderate_cost_in_cross_entropy(self, student, reference):
+        expect_threshold(LESSON, "sharpening_loss", "ce_ratio", measured(student, reference)["ce_ratio"])
 
 
 # ----------------------------------------------------------------------------- the measure
 
-_builder = []
 _plain: dict[int, tuple] = {}
-_measured: dict[int, dict[str, float]] = {}
+_measured: dict[int, dict[str, float] | Exception] = {}
 
 
 def _build_autoencoder():
-    """Lesson 2's reference `build_autoencoder` (the architecture the lesson sharpens)."""
-    if not _builder:
-        from autograder.notebooks import build_namespace, lesson_named
+    """Lesson 2's reference `build_autoencoder` (the architecture the lesson sharpens), built in the judge."""
+    from autograder.notebooks import lesson_named
+    from autograder.testing import reference_namespace
 
-        _builder.append(build_namespace(lesson_named("02_autoencoder"))["build_autoencoder"])
-    return _builder[0]()
+    return reference_namespace(lesson_named("02_autoencoder"))["build_autoencoder"]()
 
 
-def _cats():
+def _test_cats():
+    """The held-out cats, loaded here in the judge: the student cannot touch what they are scored on."""
     from aecourse.datasets import load_cats
 
-    cats = load_cats(limit=2000)  # the lab's sample, or the first 2,000 drawings of cat.bin
-    return cats.x_train[:TRAIN_CATS], cats.x_test[:TEST_CATS]
+    return load_cats(limit=2000).x_test[:TEST_CATS]  # the lab's sample, or the first 2,000 drawings of cat.bin
 
 
-def _train(loss, initial_weights, x_train, x_test, seed):
-    import keras
-
-    from aecourse.seeding import set_seed
-
-    model = _build_autoencoder()
-    model.set_weights(initial_weights)
-    model.compile(optimizer=keras.optimizers.Adam(TRAIN_LR), loss=loss)
-    set_seed(seed + 1)  # the same batches for both runs
-    model.fit(x_train, x_train, epochs=TRAIN_EPOCHS, batch_size=TRAIN_BATCH, verbose=0)
+def _scores(model, x_test):
     p = model.predict(x_test, batch_size=300, verbose=0).astype("float64")
     cross_entropy = float(_bce(x_test, p).mean())
     blur = float(np.mean((p > 0.1) & (p < 0.9)))  # written out here, independent of the student's blur_score
     return cross_entropy, blur
 
 
-def measure_sharpening_loss(ns, seed: int) -> dict[str, float]:
-    """Train the reference autoencoder twice from the same start, plain BCE and ns.sharpening_loss.
+def _train_there(config, initial_weights, seed, train_cats, epochs, batch_size, learning_rate):
+    """In the contestant: lesson 2's autoencoder (``config``, from the judge) trained with the student's loss.
+
+    Returns the trained weights; the judge evaluates them.
+    """
+    from aecourse.datasets import load_cats
+    from aecourse.seeding import set_seed
+
+    x_train = load_cats(limit=2000).x_train[:train_cats]  # the student's own training data: tampering only hurts them
+    model = keras.models.model_from_json(config)  # noqa: F821
+    model.set_weights(initial_weights)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=sharpening_loss)  # noqa: F821
+    set_seed(seed + 1)  # the same batches as the judge's plain run
+    model.fit(x_train, x_train, epochs=epochs, batch_size=batch_size, verbose=0)
+    return [np.asarray(w) for w in model.get_weights()]  # noqa: F821
+
+
+def _train_plain(initial_weights, seed):
+    """Here in the judge: the same run with plain cross-entropy (trusted: the student's code is not involved)."""
+    import keras
+
+    from aecourse.datasets import load_cats
+    from aecourse.seeding import set_seed
+
+    x_train = load_cats(limit=2000).x_train[:TRAIN_CATS]
+    model = _build_autoencoder()
+    model.set_weights(initial_weights)
+    model.compile(optimizer=keras.optimizers.Adam(TRAIN_LR), loss="binary_crossentropy")
+    set_seed(seed + 1)  # the same batches for both runs
+    model.fit(x_train, x_train, epochs=TRAIN_EPOCHS, batch_size=TRAIN_BATCH, verbose=0)
+    return model
+
+
+def measure_sharpening_loss(student, reference, seed: int) -> dict[str, float]:
+    """Train the reference autoencoder twice from the same start, plain BCE and student.sharpening_loss.
 
     blur_ratio  held-out blur score with the student's loss / with plain BCE (lower is better)
     ce_ratio    held-out cross-entropy with the student's loss / with plain BCE (lower is better)
     """
     from aecourse.seeding import set_seed
 
-    x_train, x_test = _cats()
+    x_test = _test_cats()
     set_seed(seed)
-    initial = _build_autoencoder().get_weights()
+    model = _build_autoencoder()
+    initial = model.get_weights()
     if seed not in _plain:
-        _plain[seed] = _train("binary_crossentropy", initial, x_train, x_test, seed)
+        _plain[seed] = _scores(_train_plain(initial, seed), x_test)
     plain_ce, plain_blur = _plain[seed]
-    ce, blur = _train(ns.sharpening_loss, initial, x_train, x_test, seed)
+    trained = student.probe(_train_there, model.to_json(), initial, seed,
+                            TRAIN_CATS, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_LR)
+    expected = [w.shape for w in initial]
+    if not isinstance(trained, list) or len(trained) != len(expected) or \
+            any(not isinstance(w, np.ndarray) or w.shape != s for w, s in zip(trained, expected)):
+        raise AssertionError("training with your sharpening_loss did not give back the autoencoder's weights "
+                             f"({len(expected)} arrays of the lesson-2 shapes)")
+    if not all(np.all(np.isfinite(w)) for w in trained):
+        raise AssertionError("training with your sharpening_loss made the autoencoder's weights NaN or infinite")
+    model.set_weights(trained)
+    ce, blur = _scores(model, x_test)
     return {"blur_ratio": blur / plain_blur, "ce_ratio": ce / plain_ce}
 
 
@@ -270,8 +386,14 @@ DIRECTIONS = {"blur_ratio": "min", "ce_ratio": "min"}
 BASELINES = {"blur_ratio": 1.0}
 
 
-def measured(ns) -> dict[str, float]:
-    key = id(ns.values)
-    if key not in _measured:
-        _measured[key] = measure_sharpening_loss(ns, grading_seed())
-    return _measured[key]
+def measured(student, reference) -> dict[str, float]:
+    """The measure, once per judge process and seed (both training checks share it)."""
+    seed = grading_seed()
+    if seed not in _measured:
+        try:
+            _measured[seed] = measure_sharpening_loss(student, reference, seed)
+        except Exception as error:  # the same failure for both checks, without training twice
+            _measured[seed] = error
+    if isinstance(_measured[seed], Exception):
+        raise _measured[seed]
+    return _measured[seed]

@@ -1,5 +1,8 @@
-"""Public checks that ship with the lessons: ``from public_tests import check``."""
+"""Public checks that ship with the lessons: ``from public_tests import check, check_all``.
 
-from public_tests.framework import CheckFailed, check, expect, public_check
+The hand-in zip: ``from public_tests.export import export; export()`` (see :mod:`public_tests.export`).
+"""
 
-__all__ = ["check", "expect", "public_check", "CheckFailed"]
+from public_tests.framework import CheckFailed, check, check_all, expect, public_check
+
+__all__ = ["check", "check_all", "expect", "public_check", "CheckFailed"]

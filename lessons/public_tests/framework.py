@@ -1,10 +1,17 @@
-"""Instant feedback inside a lesson notebook: ``check("exercise_name")``.
+"""Instant feedback inside a lesson notebook: ``check("exercise_name")`` and ``check_all()``.
 
 Each lesson has a module ``checks_NN_name.py`` whose functions are registered with
-``@public_check("exercise_name")``. A check receives the notebook's namespace and
-raises :class:`CheckFailed` (through :func:`expect`) with what was expected, what
-came, and a hint. ``check`` prints one line per check and never a traceback from
-this framework: students should see their own mistake, not our plumbing.
+``@public_check("exercise_name")``; the module's name says which lesson they
+belong to. A check receives a namespace and raises :class:`CheckFailed` (through
+:func:`expect`) with what was expected, what came, and a hint. ``check`` prints
+one line per check and never a traceback from this framework: students should
+see their own mistake, not our plumbing. Exercise names match in any case
+(``check("Sampling")`` is ``check("sampling")``).
+
+In a notebook, ``check`` judges the exercise the way the grader will: its
+``# Exercise:`` cell alone, on top of the setup cells and the other exercises
+(see :mod:`public_tests.graded_cell`). ``check`` and ``check_all`` return a
+verdict that is truthy when everything passed and that Jupyter does not print.
 
 These checks are public and quick. The grader runs a larger, hidden set.
 """
@@ -13,12 +20,20 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import pkgutil
+import re
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
+from public_tests import graded_cell
+
 _REGISTRY: dict[str, list[Callable[["Namespace"], None]]] = {}
+_LESSON: dict[str, str] = {}                      # exercise -> lesson, from the checks module's name
+RESULTS: dict[str, tuple[int, int]] = {}          # exercise -> (passed, total) of its latest check()
+_CHECKS_MODULE = re.compile(r"(?:^|\.)checks_(\d\d_\w+)$")
 
 
 def public_check(exercise: str):
@@ -26,6 +41,9 @@ def public_check(exercise: str):
 
     def register(fn):
         _REGISTRY.setdefault(exercise, []).append(fn)
+        match = _CHECKS_MODULE.search(getattr(fn, "__module__", "") or "")
+        if match:
+            _LESSON.setdefault(exercise, match.group(1))
         return fn
 
     return register
@@ -92,15 +110,34 @@ def _where_in_student_code(error: BaseException) -> str:
     return ""
 
 
+def resolve(exercise: str) -> str | None:
+    """The registered spelling of an exercise name, matched in any case."""
+    _load_all_checks()
+    if exercise in _REGISTRY:
+        return exercise
+    return next((name for name in _REGISTRY if name.lower() == str(exercise).lower()), None)
+
+
+def lesson_exercises(lesson: str) -> list[str]:
+    """The exercises of a lesson, in the order their checks are registered."""
+    _load_all_checks()
+    return [name for name in _REGISTRY if _LESSON.get(name) == lesson]
+
+
+def lessons() -> list[str]:
+    _load_all_checks()
+    return sorted(set(_LESSON.values()))
+
+
 def run_checks(exercise: str, namespace: dict) -> list[tuple[str, bool, str]]:
     """Run the public checks of ``exercise``; returns (title, passed, explanation) rows."""
-    _load_all_checks()
-    if exercise not in _REGISTRY:
+    name = resolve(exercise)
+    if name is None:
         known = ", ".join(sorted(_REGISTRY))
         return [(f"unknown exercise {exercise!r}", False, f"Known exercises: {known}.")]
     ns = Namespace(namespace)
     rows = []
-    for fn in _REGISTRY[exercise]:
+    for fn in _REGISTRY[name]:
         title = _title(fn)
         try:
             fn(ns)
@@ -126,16 +163,95 @@ def run_checks(exercise: str, namespace: dict) -> list[tuple[str, bool, str]]:
     return rows
 
 
-def check(exercise: str, namespace: dict | None = None) -> bool:
-    """Run the public checks for ``exercise`` against the calling notebook and print the verdict."""
-    if namespace is None:
-        namespace = inspect.currentframe().f_back.f_globals
-    rows = run_checks(exercise, namespace)
+class Verdict:
+    """What ``check`` returns: truthy when every check passed; Jupyter shows nothing for it."""
+
+    def __init__(self, passed: int, total: int, what: str):
+        self.passed, self.total, self.what = passed, total, what
+
+    def __bool__(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+    def __repr__(self) -> str:
+        return f"<{self.what}: {self.passed}/{self.total} passed>"
+
+    def _ipython_display_(self) -> None:
+        pass  # the printed report is the answer; an extra Out[] line would only be noise
+
+
+def _graded_rows(name: str, caller_globals: dict) -> list[tuple[str, bool, str]]:
+    """In a notebook: the checks on the exercise cell as the grader takes it. Elsewhere: on ``caller_globals``."""
+    shell = graded_cell.kernel()
+    lesson = _LESSON.get(name)
+    if shell is None or lesson is None or caller_globals is not shell.user_ns:
+        return run_checks(name, caller_globals)
+    try:
+        namespace = graded_cell.graded_namespace(name, lesson, lesson_exercises(lesson), shell)
+    except graded_cell.CellProblem as problem:
+        return [("your exercise cell, as the grader takes it", False, str(problem))]
+    return run_checks(name, namespace)
+
+
+def _evaluate(exercise: str, namespace: dict | None, caller_globals: dict) -> tuple[str, list, int]:
+    name = resolve(exercise)
+    if name is None:
+        return str(exercise), run_checks(exercise, {}), 1
+    rows = run_checks(name, namespace) if namespace is not None else _graded_rows(name, caller_globals)
+    total = len(_REGISTRY[name])
+    RESULTS[name] = (sum(ok for _, ok, _ in rows), total)
+    return name, rows, total
+
+
+def check(exercise: str, namespace: dict | None = None) -> Verdict:
+    """Run the public checks for ``exercise`` and print the verdict.
+
+    Without ``namespace``, in a notebook, the exercise is its ``# Exercise:`` cell
+    alone, as the grader takes it; outside a notebook, the caller's globals.
+    """
+    name, rows, total = _evaluate(exercise, namespace, inspect.currentframe().f_back.f_globals)
     for title, passed, explanation in rows:
         mark = "✓" if passed else "✗"
         print(f"{mark} {title}" + (f"\n      {explanation}" if explanation else ""))
     passed = sum(ok for _, ok, _ in rows)
-    total = len(_REGISTRY.get(exercise, rows))
     verdict = "all passed" if passed == total else f"{passed}/{total} passed"
-    print(f"{exercise}: {verdict}.")
-    return passed == total
+    print(f"{name}: {verdict}.")
+    return Verdict(passed, total, name)
+
+
+def _current_lesson(caller_globals: dict) -> str | None:
+    """The lesson whose exercise cells this kernel ran most of (else the notebook's file name)."""
+    shell = graded_cell.kernel()
+    if shell is None:
+        return None
+    ran = [graded_cell.exercise_of(s) for s in graded_cell.executed_sources(shell)]
+    counts = {lesson: sum(e in lesson_exercises(lesson) for e in ran) for lesson in lessons()}
+    best = max(counts, key=counts.get, default=None)
+    if best is not None and counts[best]:
+        return best
+    session = str(shell.user_ns.get("__session__") or os.environ.get("JPY_SESSION_NAME") or "")
+    return next((lesson for lesson in lessons() if Path(session).name.startswith(lesson[:3])), None)
+
+
+def check_all(lesson: str | None = None, namespace: dict | None = None) -> Verdict:
+    """Run every public check of the lesson and print one line per exercise.
+
+    ``lesson`` (e.g. ``"04_vae"``) defaults to the lesson of the exercise cells run so far.
+    """
+    caller_globals = inspect.currentframe().f_back.f_globals
+    lesson = lesson or _current_lesson(caller_globals)
+    if lesson not in lessons():
+        print(f"check_all: which lesson? Run the lesson's exercise cells first, or name it: "
+              f"check_all({(lessons() or ['01_...'])[0]!r}). Lessons: {', '.join(lessons())}.")
+        return Verdict(0, 0, "check_all")
+    exercises = lesson_exercises(lesson)
+    width = max(len(e) for e in exercises)
+    complete = 0
+    for exercise in exercises:
+        name, rows, total = _evaluate(exercise, namespace, caller_globals)
+        passed = sum(ok for _, ok, _ in rows)
+        complete += passed == total
+        first_failure = next((explanation or title for title, ok, explanation in rows if not ok), "")
+        reason = f"  {first_failure.splitlines()[0]}" if first_failure else ""
+        print(f"{'✓' if passed == total else '✗'} {name:<{width}}  {passed}/{total}{reason}")
+    print(f"{lesson}: {complete} of {len(exercises)} exercises pass all their public checks.")
+    return Verdict(complete, len(exercises), f"check_all {lesson}")
