@@ -21,7 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+from autograder import progress
 from autograder.discover import DiscoveryError, discover, from_manifest
+from autograder.html_report import write_pages
 from autograder.grading import GraderError, check_plan, collect_plan, grade, safe_name
 from autograder.notebooks import lessons
 from autograder.report import class_summary, results_json_path, student_summary, write_csv, write_results_json
@@ -50,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--single", action="store_true", help="PATH is one student's folder, whatever it holds")
     g.add_argument("--gradescope-results", type=Path, metavar="FILE",
                    help="also write the (single) student's results.json here")
+    g.add_argument("--resume", action="store_true",
+                   help="keep the results of students already graded into --out from the same notebooks, "
+                        "hidden tests, pass marks and seed (a run stopped part-way finishes the rest)")
     g.add_argument("--spawn", action="store_true",
                    help="start a fresh interpreter per exercise instead of forking (slower)")
     return main
@@ -77,6 +82,7 @@ def run_grade(args) -> int:
         print(f"autograder: no notebooks or student folders in {args.path}")
         print(class_summary([]))
         write_csv(out / "grades.csv", [], {}, [])
+        write_pages(out, [])
         return 0
     runner = Runner(limits)
     try:
@@ -98,13 +104,31 @@ def run_grade(args) -> int:
           flush=True)
     print(f"student code runs sandboxed: {', '.join(protections_available())}", flush=True)
     blocks = []
+    stamps = {id(s): progress.fingerprint(s, limits.seed, only) for s in submissions}
+    kept = {}
+    if args.resume:
+        for submission in submissions:
+            saved = progress.load(out, submission, stamps[id(submission)])
+            if saved is not None:
+                kept[id(submission)] = saved
+        print(f"resuming: {len(kept)} of {len(submissions)} student(s) already graded", flush=True)
 
-    def show(result):
+    def show(result, submission=None):
         block = student_summary(result)
         blocks.append(block)
         print(block, flush=True)
+        if submission is not None:  # written at once: a run stopped later keeps this student
+            write_results_json(results_json_path(out, result), result)
+            progress.save(out, result, stamps[id(submission)])
 
-    results = grade(submissions, plan, limits, runner, out / "logs", only, on_student=show)
+    for submission in submissions:
+        if id(submission) in kept:
+            show(kept[id(submission)])
+    todo = [s for s in submissions if id(s) not in kept]
+    fresh = grade(todo, plan, limits, runner, out / "logs", only,
+                  on_student=lambda index, result: show(result, todo[index]))
+    by_name = {id(s): r for s, r in zip(todo, fresh)}
+    results = [kept.get(id(s)) or by_name[id(s)] for s in submissions]
     elapsed = time.monotonic() - started
     if len(results) == 1:  # Gradescope's execution_time: the whole run, imports included
         results[0].seconds = elapsed
@@ -121,7 +145,9 @@ def run_grade(args) -> int:
         write_results_json(path, result)
     if args.gradescope_results is not None and results:
         write_results_json(args.gradescope_results, results[0])
-    print(f"reports in {out}/ (summary.txt, grades.csv, results/<student>/results.json)")
+    write_pages(out, results)
+    print(f"reports in {out}/ (summary.txt, grades.csv, results/<student>/results.json, "
+          "feedback/<student>.html, class_report.html)")
     return 0
 
 

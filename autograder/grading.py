@@ -52,6 +52,7 @@ class ExerciseResult:
     exercise: str
     tests: list[GradedTest]
     seconds: float = 0.0
+    pictures: list[dict] = field(default_factory=list)  # {"title", "png" (base64)}: what the model drew
 
     @property
     def score(self) -> float:
@@ -147,7 +148,9 @@ def score_exercise(lesson: str, exercise: str, tests: list[PlannedTest], finishe
             results.append(GradedTest(test.title, test.points, test.points, ""))
         else:
             results.append(GradedTest(test.title, test.points, 0.0, verdict.get("message") or "failed"))
-    return ExerciseResult(lesson, exercise, results, finished.seconds)
+    drawn = [{"title": str(r.get("title", ""))[:200], "png": r["png"]} for r in finished.records
+             if r.get("kind") == "picture" and r.get("exercise") == exercise and isinstance(r.get("png"), str)]
+    return ExerciseResult(lesson, exercise, results, finished.seconds, drawn)
 
 
 def exercises_to_grade(plan: Plan, lesson: str, only: set[str] | None) -> list[str]:
@@ -156,7 +159,7 @@ def exercises_to_grade(plan: Plan, lesson: str, only: set[str] | None) -> list[s
 
 def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Runner, log_dir: Path,
           only_exercises: set[str] | None = None, on_student=None) -> list[StudentResult]:
-    """Grade every submission; ``on_student(result)`` is called as each student completes."""
+    """Grade every submission; ``on_student(index, result)`` is called as each student completes."""
     started = time.monotonic()
     slots: dict[tuple[int, str, str], ExerciseResult | None] = {}
     jobs: list[Job] = []
@@ -197,7 +200,7 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                                sum(e.seconds for e in exercises))
         results[index] = result
         if on_student:
-            on_student(result)
+            on_student(index, result)
 
     def finished(done: Finished) -> None:
         index, lesson, exercise = done.key

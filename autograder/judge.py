@@ -240,6 +240,10 @@ def run_exercise(task: dict) -> int:
         exit_code = pytest.main(args, plugins=[Reporter(sink)])
     finally:
         testing.close_contestants()
+    from autograder import pictures
+
+    for picture in pictures.recorded():  # what the student's model drew, computed here from their weights
+        sink.write(kind="picture", **picture)
     protections = testing.protections_used()
     if protections is not None:
         sink.write(kind="protections", layers=protections)

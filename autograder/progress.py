@@ -59,8 +59,8 @@ def load(out: Path, submission: Submission, stamp: str) -> StudentResult | None:
         if data.get("fingerprint") != stamp:
             return None
         raw = data["result"]
-        exercises = [ExerciseResult(e["lesson"], e["exercise"], [GradedTest(**t) for t in e["tests"]], e["seconds"])
-                     for e in raw["exercises"]]
+        exercises = [ExerciseResult(e["lesson"], e["exercise"], [GradedTest(**t) for t in e["tests"]], e["seconds"],
+                                    e.get("pictures", [])) for e in raw["exercises"]]
         return StudentResult(raw["name"], Path(raw["source"]), exercises, list(raw["notes"]), raw["seconds"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -95,6 +95,17 @@ def gradescope_results(result: StudentResult, policy: visibility.Policy | None =
                 "output_format": "text",
                 "visibility": policy.for_test(exercise.exercise, getattr(test, "kind", "hidden")),
             })
+    for exercise in result.exercises:
+        if exercise.pictures:  # not a test: a look at what the student's model drew, beside the reference's
+            tests.append({
+                "name": f"{exercise.lesson} / {exercise.exercise}: what your model drew",
+                "score": 0.0,
+                "max_score": 0.0,
+                "status": "passed",
+                "output": pictures_html(exercise),
+                "output_format": "html",
+                "visibility": policy.for_test(exercise.exercise, "public"),
+            })
     output = [f"{fmt(result.score)}/{fmt(result.max_score)} points ({result.percent:.1f} %)."]
     output += [f"Note: {note}" for note in result.notes]
     for exercise in result.exercises:
@@ -110,6 +121,24 @@ def gradescope_results(result: StudentResult, policy: visibility.Policy | None =
         "tests": tests,
         "extra_data": {"max_score": result.max_score, "percent": round(result.percent, 2)},
     }
+
+
+def pictures_html(exercise: ExerciseResult) -> str:
+    """The exercise's pictures, each beside the reference solution's picture of the same thing."""
+    from html import escape
+
+    from autograder.pictures import reference_png
+
+    rows = []
+    for picture in exercise.pictures:
+        reference = reference_png(exercise.exercise, picture["title"])
+        theirs = f'<img alt="yours: {escape(picture["title"])}" src="data:image/png;base64,{picture["png"]}">'
+        ours = (f'<img alt="reference: {escape(picture["title"])}" src="data:image/png;base64,{reference}">'
+                if reference else "<em>no reference picture</em>")
+        rows.append(f"<figure><figcaption>{escape(picture['title'])}</figcaption>"
+                    f"<table><tr><th>your model</th><th>the reference solution</th></tr>"
+                    f"<tr><td>{theirs}</td><td>{ours}</td></tr></table></figure>")
+    return "\n".join(rows)
 
 
 def write_results_json(path: Path, result: StudentResult, policy: visibility.Policy | None = None) -> None:

@@ -54,6 +54,9 @@ class Counter:
 HIDDEN_TESTS = '''
 import secrets
 
+import numpy as np
+
+from autograder import pictures
 from autograder.testing import points
 
 # Inputs are drawn by the judge at grading time: an answer written down in
@@ -71,7 +74,10 @@ class TestAdd:
     def test_small_numbers(self, student):
         """adds small numbers"""
         a, b = _small(), _small()
-        assert student.add(a, b) == a + b, f"add({a}, {b}) should be {a + b}"
+        got = student.add(a, b)
+        if isinstance(got, (int, float)):  # a picture of the answer, drawn here in the judge
+            pictures.record("add", "the sum as a grey level", np.full((8, 8), min(abs(got), 200) / 200))
+        assert got == a + b, f"add({a}, {b}) should be {a + b}"
 
     @points(1)
     def test_negative_numbers(self, student):

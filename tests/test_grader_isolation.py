@@ -10,6 +10,7 @@ in one run of the command line (two at a time), as `make grade` would.
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -205,3 +206,61 @@ def test_broken_hidden_tests_stop_the_grader(fake, tmp_path):
     graded = run_grader(str(root / "solutions"), out=tmp_path / "out", env=dict(env, AUTOGRADER_HIDDEN_TESTS=str(broken)))
     assert graded.returncode == 2
     assert "could not be collected" in graded.stderr and "no_such_module" in graded.stderr
+
+
+def test_a_run_stopped_part_way_finishes_with_resume(fake, tmp_path):
+    """Kill the grader after the first student is written; --resume grades only the rest."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root, env = fake
+    students = tmp_path / "class"
+    for name, source in (("anna", "def add(a, b):\n    return a + b"),
+                         ("ben", "def add(a, b):\n    import time\n    time.sleep(10**6)")):
+        (students / name).mkdir(parents=True)
+        nbformat.write(fake_course.with_cell("add", source), students / name / f"{fake_course.LESSON}.ipynb")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "autograder", "grade", str(students), "--jobs", "1", "--out", str(out)]
+    grader = subprocess.Popen(command, cwd=fake_course.REPO, env=dict(env, COURSE_MODE="fast"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (out / "progress" / "anna.json").exists():
+        assert grader.poll() is None and time.monotonic() < deadline, "anna was never written"
+        time.sleep(0.2)
+    os.killpg(grader.pid, signal.SIGKILL)
+    grader.wait()
+    assert (out / "results" / "anna" / "results.json").exists()
+    assert not (out / "results" / "ben" / "results.json").exists()
+    again = run_grader(str(students), "--jobs", "1", "--resume", out=out, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "resuming: 1 of 2 student(s) already graded" in again.stdout
+    assert again.exercise_scores("anna") == {"add": (3, 3), "scale": (3, 3), "counter": (3, 3)}
+    assert again.exercise_scores("ben")["add"] == (0, 3)
+    # A changed notebook is graded again, not taken from the saved result.
+    nbformat.write(fake_course.with_cell("add", "def add(a, b):\n    return 0"), students / "anna" / f"{fake_course.LESSON}.ipynb")
+    third = run_grader(str(students), "--jobs", "1", "--resume", out=out, env=env)
+    assert "resuming: 1 of 2" in third.stdout and third.exercise_scores("anna")["add"] == (0, 3)
+
+
+def test_feedback_pages_show_every_picture_and_each_decodes(graded):
+    """The HTML pages (one per student, one for the class) carry the judge's pictures as PNGs that open."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    page = (graded.out / "feedback" / "reference.html").read_text()
+    report = (graded.out / "class_report.html").read_text()
+    assert "reference.html" in report and "add" in report
+    images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page)
+    assert images, "the reference's page shows what its answer drew"
+    for encoded in images + re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", report):
+        picture = Image.open(io.BytesIO(base64.b64decode(encoded)))
+        picture.load()
+        assert picture.size[0] >= 8
+    drawn = [t for t in graded.results("reference")["tests"] if t["name"].endswith("what your model drew")]
+    assert drawn and drawn[0]["output_format"] == "html" and "data:image/png;base64," in drawn[0]["output"]
+    assert drawn[0]["max_score"] == 0

@@ -1,9 +1,12 @@
 """Hidden tests of lesson 04_vae.
 
 Closed forms on inputs written out literally (the numbers in the comments are worked by
-hand, not produced by the reference), plus one training-based check of the `VAE` class:
-a fixed small budget, measured on the real MNIST test set, compared with pass marks that
-``python -m autograder.calibrate`` measured on the reference over several seeds.
+hand, not produced by the reference) and on inputs drawn at grading time (checked against
+the formulas written here); the student's networks compared with the book's, built here
+with the student's weights; plus one training-based check of the `VAE` class: a fixed
+small budget (trained in the contestant, measured here on the real MNIST test set),
+compared with pass marks that ``python -m autograder.calibrate`` measured on the
+reference over several seeds.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 import keras
 import numpy as np
 
-from autograder.testing import expect_threshold, grading_seed, points
+from autograder.testing import expect_reference_function, expect_threshold, grading_seed, local_model, points
 
 LESSON = "04_vae"
 LN2 = math.log(2.0)
@@ -59,8 +62,31 @@ def _mnist():
     return load_mnist()
 
 
-def measure_vae(ns, seed: int) -> dict[str, float]:
-    """Train the namespace's VAE (fixed budget) and measure it on the MNIST test set.
+def _train_vae(x_train, seed, epochs, batch_size, peak_lr, warmup_epochs):
+    """Probe (runs in the contestant): the grader's fixed training of the VAE; returns its weights."""
+    set_seed(seed)
+    encoder, decoder = build_encoder(latent_dim=2), build_decoder(latent_dim=2)
+    vae = VAE(encoder, decoder)
+    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size, warmup_epochs)
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
+    vae.fit(x_train, epochs=epochs, batch_size=batch_size, verbose=0)
+    return [encoder.get_weights(), decoder.get_weights()]
+
+
+def _load_weights(model, weights, what):
+    """The contestant's weights in the judge's own model; anything else is a failed check."""
+    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+        raise AssertionError(f"the training of your VAE did not give the {what}'s weights as arrays")
+    expected = [tuple(w.shape) for w in model.get_weights()]
+    got = [tuple(w.shape) for w in weights]
+    if got != expected:
+        raise AssertionError(f"your trained {what}'s weights do not fit the architecture the exercise describes: "
+                             f"{got[:6]}, expected {expected[:6]}")
+    model.set_weights([w.astype("float32") for w in weights])
+
+
+def measure_vae(student, reference, seed: int) -> dict[str, float]:
+    """Train the student's VAE (fixed budget, in the contestant); measure it here on the MNIST test set.
 
     test_loss       mean KL + reconstruction over the 10,000 test digits (nats, one pass)
     confident_share share of 1,000 samples from N(0, I) that the reference classifier
@@ -68,18 +94,21 @@ def measure_vae(ns, seed: int) -> dict[str, float]:
     classes_covered digits that get at least COVERED (1 %) of those samples
     diversity       mean per-pixel standard deviation across the samples (one image
                     repeated would score 0)
+    Only the trained weights come back; the judge's copies of the book's encoder and decoder
+    compute every number, on data, noise and a classifier of the judge's.
     """
     from aecourse.classifier import load_reference_classifier
     from aecourse.seeding import set_seed
-    from aecourse.training import warmup_cosine
 
     (x_train, _), (x_test, _) = _mnist()
-    set_seed(seed)
-    encoder, decoder = ns.build_encoder(latent_dim=2), ns.build_decoder(latent_dim=2)
-    vae = ns.VAE(encoder, decoder)
-    learning_rate = warmup_cosine(TRAIN_PEAK_LR, TRAIN_EPOCHS, len(x_train), TRAIN_BATCH, TRAIN_WARMUP_EPOCHS)
-    vae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
-    vae.fit(x_train, epochs=TRAIN_EPOCHS, batch_size=TRAIN_BATCH, verbose=0)
+    # The training images are the judge's too: a patched load_mnist in the notebook changes nothing.
+    trained = student.probe(_train_vae, x_train, seed, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR, TRAIN_WARMUP_EPOCHS)
+    if not isinstance(trained, list) or len(trained) != 2:
+        raise AssertionError("the training of your VAE did not give back an encoder's and a decoder's weights")
+    set_seed(seed)  # the judge's Sampling draws the test set's z reproducibly
+    encoder, decoder = reference.build_encoder(latent_dim=2), reference.build_decoder(latent_dim=2)
+    _load_weights(encoder, trained[0], "encoder")
+    _load_weights(decoder, trained[1], "decoder")
 
     z_mean, z_log_var, z = (np.asarray(a, dtype="float64") for a in encoder.predict(x_test, batch_size=1000, verbose=0))
     decoded = np.asarray(decoder.predict(f32(z), batch_size=1000, verbose=0), dtype="float64")
@@ -107,18 +136,51 @@ BASELINES = {"confident_share": 0.0}
 REQUIRED = {"classes_covered": 8.0}
 MARGINS = {"classes_covered": 0.15}
 
-_measured: dict[int, dict[str, float]] = {}
+_measured: dict[int, dict[str, float] | Exception] = {}
 
 
-def measured(ns) -> dict[str, float]:
-    """The VAE of this namespace, trained once per grading run."""
-    key = id(ns.values)
-    if key not in _measured:
-        _measured[key] = measure_vae(ns, grading_seed())
-    return _measured[key]
+def measured(student, reference) -> dict[str, float]:
+    """The student's VAE, trained once per judge process (a failure too is kept, not retrained)."""
+    seed = grading_seed()
+    if seed not in _measured:
+        try:
+            _measured[seed] = measure_vae(student, reference, seed)
+        except Exception as error:  # noqa: BLE001 - every test that asks reports it
+            _measured[seed] = error
+    if isinstance(_measured[seed], Exception):
+        raise _measured[seed]
+    return _measured[seed]
+
+
+def _fresh(seed):
+    """A generator of inputs drawn at grading time (``seed`` mixed with fresh entropy): no answer can be prepared."""
+    import secrets
+
+    return np.random.default_rng([seed, secrets.randbits(32)])
 
 
 # ----------------------------------------------------------------------------- Sampling
+
+def _sampling_gradients(z_mean, z_log_var, seed):
+    """Probe: z and the gradients of sum(z) with respect to both inputs of a Sampling layer."""
+    import tensorflow as tf
+
+    mu, log_var = tf.Variable(z_mean), tf.Variable(z_log_var)
+    with tf.GradientTape() as tape:
+        z = Sampling(seed=seed)([mu, log_var])
+        total = tf.reduce_sum(z)
+    d_mu, d_log_var = tape.gradient(total, [mu, log_var])
+    return [ops.convert_to_numpy(z), None if d_mu is None else ops.convert_to_numpy(d_mu),
+            None if d_log_var is None else ops.convert_to_numpy(d_log_var)]
+
+
+def _sampling_in_a_model(batches, seed):
+    """Probe: a Sampling layer between symbolic Inputs of unknown batch size, then predict on each batch."""
+    latent_dim = batches[0][0].shape[1]
+    mean_in, log_var_in = keras.Input((latent_dim,)), keras.Input((latent_dim,))
+    model = keras.Model([mean_in, log_var_in], Sampling(seed=seed)([mean_in, log_var_in]))
+    return [np.asarray(model.predict([mean, log_var], verbose=0)) for mean, log_var in batches]
+
 
 class TestSampling:
     exercise = "sampling"
@@ -131,28 +193,29 @@ class TestSampling:
     @points(2)
     def test_mean_and_variance_over_100k_draws(self, student):
         n = 100_000
-        mu = np.array([-1.0, 0.5, 2.0])
-        var = np.array([1.0, 0.25, 9.0])  # log_var = 0, ln 0.25, ln 9
+        rng = _fresh(1)
+        mu = rng.uniform(-2.0, 2.0, 3)
+        var = np.exp(rng.uniform(-2.0, 2.2, 3))  # from 0.14 to 9
         z = as_numpy(student.Sampling(seed=1)([f32(np.tile(mu, (n, 1))), f32(np.tile(np.log(var), (n, 1)))]))
+        assert z.shape == (n, 3)
         # Standard errors: mean sigma/sqrt(n) <= 3/316 = 0.0095; variance var*sqrt(2/n) = 0.45% of var.
         assert np.all(np.abs(z.mean(axis=0) - mu) < 5 * np.sqrt(var / n))
         assert np.all(np.abs(z.var(axis=0) / var - 1.0) < 5 * np.sqrt(2.0 / n))
 
     @points(2)
     def test_gradients_reach_both_inputs(self, student):
-        import tensorflow as tf
-
-        mu = tf.Variable(f32([[0.5, -1.0], [2.0, 0.0]]))
-        log_var = tf.Variable(f32([[0.0, 1.0], [-2.0, 0.7]]))
-        with tf.GradientTape() as tape:
-            z = student.Sampling(seed=3)([mu, log_var])
-            total = tf.reduce_sum(z)
-        d_mu, d_log_var = tape.gradient(total, [mu, log_var])
-        assert d_mu is not None and d_log_var is not None
-        sigma = np.exp(log_var.numpy() / 2)
-        eps = (z.numpy() - mu.numpy()) / sigma            # the noise that was drawn
-        np.testing.assert_allclose(d_mu.numpy(), np.ones((2, 2)), rtol=1e-5)          # dz/dmu = 1
-        np.testing.assert_allclose(d_log_var.numpy(), 0.5 * sigma * eps, rtol=1e-4, atol=1e-6)  # dz/dlogvar
+        rng = _fresh(3)
+        mu, log_var = f32(rng.normal(size=(3, 2))), f32(rng.uniform(-2.0, 1.5, (3, 2)))
+        result = student.probe(_sampling_gradients, mu, log_var, 3)
+        assert isinstance(result, list) and len(result) == 3
+        z, d_mu, d_log_var = result
+        assert d_mu is not None and d_log_var is not None, "no gradient reaches z_mean or z_log_var"
+        assert all(isinstance(a, np.ndarray) and a.shape == (3, 2) for a in (z, d_mu, d_log_var))
+        sigma = np.exp(log_var.astype("float64") / 2)
+        eps = (z - mu) / sigma                            # the noise that was drawn
+        assert np.std(eps) > 0.1                          # some noise was drawn at all
+        np.testing.assert_allclose(d_mu, np.ones((3, 2)), rtol=1e-5)          # dz/dmu = 1
+        np.testing.assert_allclose(d_log_var, 0.5 * sigma * eps, rtol=1e-4, atol=1e-5)  # dz/dlogvar
 
     @points(1)
     def test_each_call_draws_new_noise(self, student):
@@ -171,11 +234,14 @@ class TestSampling:
 
     @points(1)
     def test_any_batch_size_inside_a_model(self, student):
-        mean_in, log_var_in = keras.Input((2,)), keras.Input((2,))
-        model = keras.Model([mean_in, log_var_in], student.Sampling(seed=0)([mean_in, log_var_in]))
-        for batch in (1, 13):
-            zeros = f32(np.zeros((batch, 2)))
-            assert model.predict([zeros, zeros], verbose=0).shape == (batch, 2)
+        # A variance of e^-30 leaves z = z_mean: the model must compute, not only have the right shape.
+        rng = _fresh(4)
+        batches = [[f32(rng.normal(size=(b, 2))), f32(np.full((b, 2), -30.0))] for b in (1, 13)]
+        outputs = student.probe(_sampling_in_a_model, batches, 0)
+        assert isinstance(outputs, list) and len(outputs) == 2
+        for (mean, _), z in zip(batches, outputs):
+            assert isinstance(z, np.ndarray) and z.shape == mean.shape
+            np.testing.assert_allclose(z, mean, atol=1e-4)
 
 
 # ----------------------------------------------------------------------------- KL
@@ -207,12 +273,14 @@ class TestKlDivergence:
         kl = as_numpy(student.kl_divergence(z_mean, z_log_var))
         np.testing.assert_allclose(kl, [1.4907925, 6.6945280], rtol=1e-5)
 
-    @points(1)
-    def test_one_value_per_sample_and_never_negative(self, student):
-        rng = np.random.default_rng(0)
-        kl = as_numpy(student.kl_divergence(f32(rng.normal(size=(50, 8))), f32(rng.normal(size=(50, 8)))))
+    @points(2)
+    def test_the_closed_form_on_fresh_inputs(self, student):
+        rng = _fresh(0)
+        z_mean, z_log_var = f32(rng.normal(size=(50, 8)) * 2), f32(rng.uniform(-3.0, 2.0, (50, 8)))
+        kl = as_numpy(student.kl_divergence(z_mean, z_log_var))
         assert kl.shape == (50,)
         assert np.all(kl >= 0)
+        np.testing.assert_allclose(kl, _kl(z_mean.astype("float64"), z_log_var.astype("float64")), rtol=1e-4)
 
 
 # ----------------------------------------------------------------------------- reconstruction
@@ -244,14 +312,28 @@ class TestReconstructionLoss:
 
     @points(1)
     def test_each_image_gets_its_own_value(self, student):
-        x = f32(np.random.default_rng(2).random((2, 28, 28)) > 0.5)
+        x = f32(_fresh(2).random((2, 28, 28)) > 0.5)
         p = np.stack([np.full((28, 28), 0.5), x[1]])
         loss = as_numpy(student.reconstruction_loss(x, f32(p)))
         assert loss.shape == (2,)
         assert abs(loss[0] - 543.4273) < 0.01 and abs(loss[1]) < 1e-3
 
+    @points(2)
+    def test_the_closed_form_on_fresh_images(self, student):
+        rng = _fresh(3)
+        x, p = f32(rng.random((5, 28, 28))), f32(rng.uniform(0.02, 0.98, (5, 28, 28)))
+        loss = as_numpy(student.reconstruction_loss(x, p))
+        assert loss.shape == (5,)
+        np.testing.assert_allclose(loss, _bce(x.astype("float64"), p.astype("float64")), rtol=1e-4)
+
 
 # ----------------------------------------------------------------------------- encoder
+
+def _z_statistics(z_mean, z_log_var, z):
+    """The noise the encoder drew, eps = (z - z_mean) / sigma: its mean and standard deviation."""
+    eps = (np.asarray(z, "float64") - z_mean) / np.exp(np.asarray(z_log_var, "float64") / 2)
+    return float(eps.mean()), float(eps.std())
+
 
 class TestBuildEncoder:
     exercise = "build_encoder"
@@ -272,21 +354,35 @@ class TestBuildEncoder:
         assert student.build_encoder(latent_dim=32).count_params() == 434_752
 
     @points(1)
-    def test_heads_are_linear(self, student):
-        encoder = student.build_encoder(latent_dim=2)
-        heads = [layer for layer in encoder.layers if isinstance(layer, keras.layers.Dense) and layer.units == 2]
+    def test_heads_are_linear(self, student, reference):
+        # The student's layers, rebuilt here from their config: isinstance and activations are the judge's.
+        encoder = local_model(student.build_encoder(latent_dim=2), reference.values, what="encoder")
+        dense = [layer for layer in encoder.layers if isinstance(layer, keras.layers.Dense)]
+        heads = [layer for layer in dense if layer.units == 2]
         assert len(heads) == 2
-        assert all(layer.activation.__name__ == "linear" for layer in heads)
-        hidden = [layer for layer in encoder.layers if isinstance(layer, keras.layers.Dense) and layer.units == 512]
-        assert len(hidden) == 1 and hidden[0].activation.__name__ == "relu"
+        assert all(layer.activation in (None, keras.activations.linear) for layer in heads)
+        hidden = [layer for layer in dense if layer.units == 512]
+        assert len(hidden) == 1 and hidden[0].activation is keras.activations.relu
+
+    @points(2)
+    def test_computes_the_books_network(self, student, reference):
+        # The student's weights in the book's layers: a linear hidden layer, a head fed by the
+        # wrong layer or swapped heads give other z_mean / z_log_var (z is random: not compared).
+        expect_reference_function(student.build_encoder(latent_dim=2), reference.build_encoder(latent_dim=2),
+                                  f32(_fresh(5).random((16, 28, 28))), outputs=[0, 1], what="encoder")
 
     @points(1)
     def test_z_is_sampled_around_z_mean(self, student):
         encoder = student.build_encoder(latent_dim=2)
-        image = f32(np.random.default_rng(0).random((1, 28, 28)))
+        image = f32(_fresh(6).random((1, 28, 28)))
         first, second = encoder(image), encoder(image)
         np.testing.assert_allclose(as_numpy(first[0]), as_numpy(second[0]), rtol=1e-6)  # z_mean: deterministic
         assert not np.allclose(as_numpy(first[2]), as_numpy(second[2]))                 # z: random
+        # 4,000 draws for one image: (z - z_mean) / exp(z_log_var / 2) is N(0, 1) (Sampling fed in order).
+        z_mean, z_log_var, z = (np.asarray(o, "float64") for o in
+                                encoder.predict(np.repeat(image, 4000, axis=0), batch_size=1000, verbose=0))
+        mean, std = _z_statistics(z_mean, z_log_var, z)
+        assert abs(mean) < 0.08 and abs(std - 1.0) < 0.05, f"eps has mean {mean:.3f} and std {std:.3f}"
 
 
 # ----------------------------------------------------------------------------- decoder
@@ -310,10 +406,18 @@ class TestBuildDecoder:
     @points(1)
     def test_outputs_are_probabilities_and_deterministic(self, student):
         decoder = student.build_decoder(latent_dim=2)
-        z = f32(np.random.default_rng(0).normal(size=(20, 2)) * 50)
+        z = f32(_fresh(0).normal(size=(20, 2)) * 50)
         first, second = decoder.predict(z, verbose=0), decoder.predict(z, verbose=0)
         assert first.min() >= 0.0 and first.max() <= 1.0
         np.testing.assert_array_equal(first, second)
+
+    @points(2)
+    def test_computes_the_books_network(self, student, reference):
+        # The student's weights in the book's layers: a hidden Dense without its ReLU, or a
+        # sigmoid in the wrong place, computes other images.
+        z = f32(_fresh(1).normal(size=(32, 2)) * 3)
+        expect_reference_function(student.build_decoder(latent_dim=2), reference.build_decoder(latent_dim=2), z,
+                                  what="decoder")
 
 
 # ----------------------------------------------------------------------------- VAE
@@ -333,9 +437,27 @@ class TestVae:
     @points(1)
     def test_call_decodes_the_sampled_z(self, student):
         vae = self._vae(student)
-        image = f32(np.random.default_rng(0).random((1, 28, 28)))
+        image = f32(_fresh(0).random((1, 28, 28)))
         first, second = as_numpy(vae(image)[2]), as_numpy(vae(image)[2])
         assert not np.allclose(first, second)  # two draws of z, two different images
+
+    @points(2)
+    def test_call_passes_the_encoders_outputs_on(self, student):
+        # call(x)[0] and [1] are the encoder's z_mean and z_log_var (not the sampled z); then, with
+        # the variance forced to e^-40, z = z_mean and the image must be the decoder's image of it.
+        encoder, decoder = student.build_encoder(latent_dim=2), student.build_decoder(latent_dim=2)
+        vae = student.VAE(encoder, decoder)
+        x = f32(_fresh(1).random((6, 28, 28)))
+        z_mean, z_log_var, _ = encoder.predict(x, verbose=0)
+        out = [as_numpy(o) for o in vae(x)]
+        assert len(out) == 3
+        np.testing.assert_allclose(out[0], z_mean, atol=1e-5, err_msg="call(x)[0] is not the encoder's z_mean")
+        np.testing.assert_allclose(out[1], z_log_var, atol=1e-5, err_msg="call(x)[1] is not the encoder's z_log_var")
+        kernel, bias = encoder.get_layer("z_log_var").get_weights()
+        encoder.get_layer("z_log_var").set_weights([np.zeros_like(kernel), np.full_like(bias, -40.0)])
+        z_mean = encoder.predict(x, verbose=0)[0]
+        np.testing.assert_allclose(as_numpy(vae(x)[2]), decoder.predict(f32(z_mean), verbose=0), atol=1e-4,
+                                   err_msg="call(x)[2] is not the decoder's image of the encoder's z")
 
     @points(2)
     def test_compute_loss_by_hand(self, student):
@@ -350,25 +472,40 @@ class TestVae:
         assert abs(float(as_numpy(vae.kl_loss_tracker.result())) - 2.0) < 1e-4
         assert abs(float(as_numpy(vae.reconstruction_loss_tracker.result())) - 543.4273) < 1e-2
 
+    @points(2)
+    def test_compute_loss_on_fresh_values(self, student):
+        rng = _fresh(2)
+        x = f32(rng.random((4, 28, 28)))
+        z_mean, z_log_var = f32(rng.normal(size=(4, 2))), f32(rng.uniform(-2.0, 1.0, (4, 2)))
+        p = f32(rng.uniform(0.05, 0.95, (4, 28, 28)))
+        kl = _kl(z_mean.astype("float64"), z_log_var.astype("float64"))
+        bce = _bce(x.astype("float64"), p.astype("float64"))
+        vae = self._vae(student)
+        loss = vae.compute_loss(x=x, y=None, y_pred=(z_mean, z_log_var, p), sample_weight=None, training=False)
+        np.testing.assert_allclose(float(as_numpy(loss)), np.mean(kl + bce), rtol=1e-4)
+        np.testing.assert_allclose(float(as_numpy(vae.kl_loss_tracker.result())), np.mean(kl), rtol=1e-4)
+        np.testing.assert_allclose(float(as_numpy(vae.reconstruction_loss_tracker.result())), np.mean(bce), rtol=1e-4)
+
     @points(1)
     def test_evaluate_reports_the_loss_and_its_parts(self, student):
         vae = self._vae(student)
         vae.compile(optimizer="adam", run_eagerly=True)
-        x = f32(np.random.default_rng(0).random((40, 28, 28)) > 0.8)
+        x = f32(_fresh(3).random((40, 28, 28)) > 0.8)
         result = vae.evaluate(x, batch_size=20, verbose=0, return_dict=True)
-        assert {"loss", "kl_loss", "reconstruction_loss"} <= set(result)
+        assert isinstance(result, dict) and {"loss", "kl_loss", "reconstruction_loss"} <= set(result)
         assert abs(result["loss"] - result["kl_loss"] - result["reconstruction_loss"]) < 0.5
+        assert result["reconstruction_loss"] > 100  # an untrained decoder: hundreds of nats per image
 
     @points(3)
-    def test_trained_test_loss(self, student):
-        expect_threshold(LESSON, "vae", "test_loss", measured(student)["test_loss"])
+    def test_trained_test_loss(self, student, reference):
+        expect_threshold(LESSON, "vae", "test_loss", measured(student, reference)["test_loss"])
 
     @points(2)
-    def test_samples_from_the_prior_are_confident_digits_of_many_classes(self, student):
-        m = measured(student)
+    def test_samples_from_the_prior_are_confident_digits_of_many_classes(self, student, reference):
+        m = measured(student, reference)
         expect_threshold(LESSON, "vae", "confident_share", m["confident_share"])
         expect_threshold(LESSON, "vae", "classes_covered", m["classes_covered"])
 
     @points(1)
-    def test_samples_are_diverse(self, student):
-        expect_threshold(LESSON, "vae", "diversity", measured(student)["diversity"])
+    def test_samples_are_diverse(self, student, reference):
+        expect_threshold(LESSON, "vae", "diversity", measured(student, reference)["diversity"])

@@ -1,17 +1,19 @@
 """Hidden tests of lesson 06_cvae.
 
-Structure and closed forms on literal inputs; fake decoders that write their input into
-the image (so which label and which z reached the decoder can be read off exactly); and
-one training-based check of the `CVAE` class against calibrated pass marks.
+Structure and closed forms on literal inputs and on inputs drawn at grading time; the
+student's networks compared with the book's, built here with the student's weights; fake
+decoders that write their input into the image (built in the contestant by a probe, so
+which label and which z reached the decoder can be read off exactly); and one
+training-based check of the `CVAE` class (trained in the contestant, measured here)
+against calibrated pass marks.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-from keras import ops
 
-from autograder.testing import expect_threshold, grading_seed, points
+from autograder.testing import expect_reference_function, expect_threshold, grading_seed, points
 
 LESSON = "06_cvae"
 
@@ -30,21 +32,15 @@ def f32(value):
     return np.asarray(value, dtype="float32")
 
 
-class Show(keras.layers.Layer):
-    """(m, k) -> (m, 28, 28): the input vector in the first k pixels, zeros after."""
+def _fresh(seed):
+    """A generator of inputs drawn at grading time (``seed`` mixed with fresh entropy): no answer can be prepared."""
+    import secrets
 
-    def call(self, inputs):
-        k = inputs.shape[-1]
-        return ops.reshape(ops.pad(inputs, [[0, 0], [0, 784 - k]]), (-1, 28, 28))
-
-
-def showing_decoder(latent_dim):
-    inputs = keras.Input(shape=(latent_dim + 10,))
-    return keras.Model(inputs, Show()(inputs))
+    return np.random.default_rng([seed, secrets.randbits(32)])
 
 
 def batch(n=4, seed=0):
-    rng = np.random.default_rng(seed)
+    rng = _fresh(seed)
     return f32(rng.random((n, 28, 28))), f32(np.eye(10)[rng.integers(0, 10, n)])
 
 
@@ -59,27 +55,53 @@ def _bce(x, p):
     return (-(x * np.log(p) + (1 - x) * np.log(1 - p))).reshape(len(x), -1).sum(axis=1)
 
 
-def measure_cvae(ns, seed: int) -> dict[str, float]:
-    """Train the namespace's CVAE (fixed budget); measure on the MNIST test set.
+def _train_cvae(x_train, labels, seed, epochs, batch_size, peak_lr):
+    """Probe (runs in the contestant): the grader's fixed training of the CVAE; returns its weights."""
+    set_seed(seed)
+    encoder, decoder = build_cvae_encoder(latent_dim=2), build_cvae_decoder(latent_dim=2)
+    cvae = CVAE(encoder, decoder)
+    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size)
+    cvae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
+    cvae.fit((x_train, labels), epochs=epochs, batch_size=batch_size, verbose=0)
+    return [encoder.get_weights(), decoder.get_weights()]
+
+
+def _load_weights(model, weights, what):
+    """The contestant's weights in the judge's own model; anything else is a failed check."""
+    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+        raise AssertionError(f"the training of your CVAE did not give the {what}'s weights as arrays")
+    expected = [tuple(w.shape) for w in model.get_weights()]
+    got = [tuple(w.shape) for w in weights]
+    if got != expected:
+        raise AssertionError(f"your trained {what}'s weights do not fit the architecture the exercise describes: "
+                             f"{got[:6]}, expected {expected[:6]}")
+    model.set_weights([w.astype("float32") for w in weights])
+
+
+def measure_cvae(student, reference, seed: int) -> dict[str, float]:
+    """Train the student's CVAE (fixed budget, in the contestant); measure it here on the MNIST test set.
 
     test_loss          mean KL + reconstruction over the 10,000 test digits (nats, one pass)
     mean_accuracy      share of samples (z ~ N(0, I), 100 per digit) that the reference
                        classifier labels as the digit asked for
     min_digit_accuracy the same, for the worst digit
+    Only the trained weights come back; the judge's copies of the book's encoder and decoder
+    compute every number, on data, noise and a classifier of the judge's.
     """
     from aecourse.classifier import load_reference_classifier
     from aecourse.datasets import load_mnist
     from aecourse.seeding import set_seed
-    from aecourse.training import warmup_cosine
 
     (x_train, y_train), (x_test, y_test) = load_mnist()
     eye = np.eye(10, dtype="float32")
-    set_seed(seed)
-    encoder, decoder = ns.build_cvae_encoder(latent_dim=2), ns.build_cvae_decoder(latent_dim=2)
-    cvae = ns.CVAE(encoder, decoder)
-    learning_rate = warmup_cosine(TRAIN_PEAK_LR, TRAIN_EPOCHS, len(x_train), TRAIN_BATCH)
-    cvae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
-    cvae.fit((x_train, eye[y_train]), epochs=TRAIN_EPOCHS, batch_size=TRAIN_BATCH, verbose=0)
+    # The training set is the judge's too: a patched load_mnist in the notebook changes nothing.
+    trained = student.probe(_train_cvae, x_train, eye[y_train], seed, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR)
+    if not isinstance(trained, list) or len(trained) != 2:
+        raise AssertionError("the training of your CVAE did not give back an encoder's and a decoder's weights")
+    set_seed(seed)  # the judge's Sampling draws the test set's z reproducibly
+    encoder, decoder = reference.build_cvae_encoder(latent_dim=2), reference.build_cvae_decoder(latent_dim=2)
+    _load_weights(encoder, trained[0], "encoder")
+    _load_weights(decoder, trained[1], "decoder")
 
     z_mean, z_log_var, z = (np.asarray(a, dtype="float64")
                             for a in encoder.predict([x_test, eye[y_test]], batch_size=1000, verbose=0))
@@ -100,17 +122,48 @@ def measure_cvae(ns, seed: int) -> dict[str, float]:
 MEASURES = {"cvae": measure_cvae}
 DIRECTIONS = {"test_loss": "min", "mean_accuracy": "max", "min_digit_accuracy": "max"}
 
-_measured: dict[int, dict[str, float]] = {}
+_measured: dict[int, dict[str, float] | Exception] = {}
 
 
-def measured(ns) -> dict[str, float]:
-    key = id(ns.values)
-    if key not in _measured:
-        _measured[key] = measure_cvae(ns, grading_seed())
-    return _measured[key]
+def measured(student, reference) -> dict[str, float]:
+    """The student's CVAE, trained once per judge process (a failure too is kept, not retrained)."""
+    seed = grading_seed()
+    if seed not in _measured:
+        try:
+            _measured[seed] = measure_cvae(student, reference, seed)
+        except Exception as error:  # noqa: BLE001 - every test that asks reports it
+            _measured[seed] = error
+    if isinstance(_measured[seed], Exception):
+        raise _measured[seed]
+    return _measured[seed]
+
+
+def _z_statistics(z_mean, z_log_var, z):
+    """The noise that was drawn, eps = (z - z_mean) / sigma: its mean and standard deviation."""
+    eps = (np.asarray(z, "float64") - z_mean) / np.exp(np.asarray(z_log_var, "float64") / 2)
+    return float(eps.mean()), float(eps.std())
 
 
 # ----------------------------------------------------------------------------- encoder
+
+class _LabelsFirst:
+    """The student's encoder with its first kernel's rows put in the book's order (pixels, then label).
+
+    Concatenating [label, pixels] instead of [pixels, label] is the same network: it is accepted.
+    """
+
+    def __init__(self, remote):
+        self.remote = remote
+
+    def get_weights(self):
+        weights = self.remote.get_weights()
+        if isinstance(weights, list) and weights and isinstance(weights[0], np.ndarray) and weights[0].ndim == 2:
+            weights = [np.concatenate([weights[0][10:], weights[0][:10]])] + weights[1:]
+        return weights
+
+    def predict(self, inputs, verbose=0):
+        return self.remote.predict(inputs, verbose=verbose)
+
 
 class TestBuildCvaeEncoder:
     exercise = "build_cvae_encoder"
@@ -136,6 +189,20 @@ class TestBuildCvaeEncoder:
         means = [as_numpy(encoder([images, f32(np.eye(10)[[d]])])[0]) for d in (0, 3, 8)]
         assert not np.allclose(means[0], means[1]) and not np.allclose(means[1], means[2])
 
+    @points(2)
+    def test_computes_the_books_network(self, student, reference):
+        # The student's weights in the book's layers (z is random: only z_mean and z_log_var are
+        # compared): a hidden Dense without its ReLU, 256 before 512, or a head fed by the wrong
+        # layer computes something else.
+        encoder = student.build_cvae_encoder(latent_dim=2)
+        inputs = list(batch(16, seed=5))
+        try:
+            expect_reference_function(encoder, reference.build_cvae_encoder(latent_dim=2), inputs, outputs=[0, 1],
+                                      what="encoder")
+        except AssertionError:
+            expect_reference_function(_LabelsFirst(encoder), reference.build_cvae_encoder(latent_dim=2), inputs,
+                                      outputs=[0, 1], what="encoder")
+
     @points(1)
     def test_z_is_sampled(self, student):
         encoder = student.build_cvae_encoder(latent_dim=2)
@@ -143,6 +210,11 @@ class TestBuildCvaeEncoder:
         first, second = encoder([images, labels]), encoder([images, labels])
         np.testing.assert_allclose(as_numpy(first[0]), as_numpy(second[0]), rtol=1e-6)
         assert not np.allclose(as_numpy(first[2]), as_numpy(second[2]))
+        # 4,000 draws for one pair: (z - z_mean) / exp(z_log_var / 2) is N(0, 1) (Sampling fed in order).
+        z_mean, z_log_var, z = (np.asarray(o, "float64") for o in encoder.predict(
+            [np.repeat(images, 4000, axis=0), np.repeat(labels, 4000, axis=0)], batch_size=1000, verbose=0))
+        mean, std = _z_statistics(z_mean, z_log_var, z)
+        assert abs(mean) < 0.08 and abs(std - 1.0) < 0.05, f"eps has mean {mean:.3f} and std {std:.3f}"
 
 
 # ----------------------------------------------------------------------------- decoder
@@ -164,13 +236,34 @@ class TestBuildCvaeDecoder:
 
     @points(1)
     def test_outputs_images_of_probabilities(self, student):
-        out = student.build_cvae_decoder(latent_dim=2).predict(f32(np.random.default_rng(0).normal(size=(6, 12)) * 20),
-                                                               verbose=0)
+        out = student.build_cvae_decoder(latent_dim=2).predict(f32(_fresh(0).normal(size=(6, 12)) * 20), verbose=0)
         assert out.shape == (6, 28, 28)
         assert out.min() >= 0.0 and out.max() <= 1.0
 
+    @points(2)
+    def test_computes_the_books_network(self, student, reference):
+        # The student's weights in the book's layers: a hidden Dense without its ReLU computes other images.
+        rng = _fresh(1)
+        inputs = f32(np.concatenate([rng.normal(size=(32, 2)) * 3, np.eye(10)[rng.integers(0, 10, 32)]], axis=1))
+        expect_reference_function(student.build_cvae_decoder(latent_dim=2), reference.build_cvae_decoder(latent_dim=2),
+                                  inputs, what="decoder")
+
 
 # ----------------------------------------------------------------------------- CVAE
+
+def _cvae_into_a_showing_decoder(images, labels):
+    """Probe: the CVAE's call with the book's encoder and a decoder that shows its input, and the encoder alone."""
+    class Show(layers.Layer):  # (m, k) -> (m, 28, 28): the input vector in the first k pixels, zeros after
+        def call(self, inputs):
+            return ops.reshape(ops.pad(inputs, [[0, 0], [0, 784 - inputs.shape[-1]]]), (-1, 28, 28))
+
+    z_and_label = keras.Input(shape=(12,))
+    encoder = build_cvae_encoder(latent_dim=2)
+    cvae = CVAE(encoder, keras.Model(z_and_label, Show()(z_and_label)))
+    z_mean, z_log_var, shown = (ops.convert_to_numpy(o) for o in cvae((images, labels)))
+    direct = [ops.convert_to_numpy(o) for o in encoder([images, labels])[:2]]
+    return [z_mean, z_log_var, shown, direct[0], direct[1]]
+
 
 class TestCvae:
     exercise = "cvae"
@@ -183,12 +276,34 @@ class TestCvae:
 
     @points(2)
     def test_the_decoder_gets_sampled_z_then_the_label(self, student):
-        cvae = student.CVAE(student.build_cvae_encoder(latent_dim=2), showing_decoder(2))
-        images, labels = batch(4)
-        z_mean, _, shown = (as_numpy(o) for o in cvae((images, labels)))
-        shown = shown.reshape(4, -1)
+        # One image and label repeated 2,000 times: what reaches the decoder is read off its image.
+        images, labels = batch(1)
+        images, labels = np.repeat(images, 2000, axis=0), np.repeat(labels, 2000, axis=0)
+        result = student.probe(_cvae_into_a_showing_decoder, images, labels)
+        assert isinstance(result, list) and len(result) == 5
+        z_mean, z_log_var, shown, _, _ = (np.asarray(a, "float64") for a in result)
+        assert shown.shape == (2000, 28, 28)
+        shown = shown.reshape(2000, -1)
         np.testing.assert_allclose(shown[:, 2:12], labels, atol=1e-6)  # the label, after z
         assert not np.allclose(shown[:, :2], z_mean)                     # z is a draw, not the mean
+        mean, std = _z_statistics(z_mean, z_log_var, shown[:, :2])       # ... a draw around z_mean
+        assert abs(mean) < 0.1 and abs(std - 1.0) < 0.07, f"z - z_mean has mean {mean:.3f} and std {std:.3f} sigma"
+
+    @points(2)
+    def test_the_encoder_gets_the_images_and_their_labels(self, student):
+        # call's z_mean, z_log_var are the encoder's on [images, labels]: the same images with
+        # other labels give other means (an encoder given zeros for the label would not).
+        images, labels = batch(8, seed=2)
+        other = f32(np.roll(labels, 1, axis=1))  # every digit d becomes d + 1
+        result = student.probe(_cvae_into_a_showing_decoder, images, labels)
+        again = student.probe(_cvae_into_a_showing_decoder, images, other)
+        assert isinstance(result, list) and len(result) == 5 and isinstance(again, list) and len(again) == 5
+        z_mean, z_log_var, _, direct_mean, direct_log_var = (np.asarray(a, "float64") for a in result)
+        np.testing.assert_allclose(z_mean, direct_mean, atol=1e-5, err_msg="z_mean is not the encoder's on [images, labels]")
+        np.testing.assert_allclose(z_log_var, direct_log_var, atol=1e-5,
+                                   err_msg="z_log_var is not the encoder's on [images, labels]")
+        np.testing.assert_allclose(np.asarray(again[0], "float64"), np.asarray(again[3], "float64"), atol=1e-5)
+        assert not np.allclose(z_mean, np.asarray(again[0], "float64")), "the label does not reach the encoder"
 
     @points(2)
     def test_compute_loss_by_hand(self, student):
@@ -200,49 +315,101 @@ class TestCvae:
         np.testing.assert_allclose(float(as_numpy(loss)), 545.4273, rtol=1e-5)
         assert abs(float(as_numpy(cvae.kl_loss_tracker.result())) - 2.0) < 1e-4
 
-    @points(3)
-    def test_trained_test_loss(self, student):
-        expect_threshold(LESSON, "cvae", "test_loss", measured(student)["test_loss"])
+    @points(2)
+    def test_compute_loss_on_fresh_values(self, student):
+        rng = _fresh(3)
+        images, labels = batch(4, seed=4)
+        z_mean, z_log_var = f32(rng.normal(size=(4, 2))), f32(rng.uniform(-2.0, 1.0, (4, 2)))
+        p = f32(rng.uniform(0.05, 0.95, (4, 28, 28)))
+        kl = _kl(z_mean.astype("float64"), z_log_var.astype("float64"))
+        bce = _bce(images.astype("float64"), p.astype("float64"))
+        cvae = student.CVAE(student.build_cvae_encoder(latent_dim=2), student.build_cvae_decoder(latent_dim=2))
+        loss = cvae.compute_loss(x=(images, labels), y=None, y_pred=(z_mean, z_log_var, p), sample_weight=None,
+                                 training=False)
+        np.testing.assert_allclose(float(as_numpy(loss)), np.mean(kl + bce), rtol=1e-4)
+        np.testing.assert_allclose(float(as_numpy(cvae.kl_loss_tracker.result())), np.mean(kl), rtol=1e-4)
+        np.testing.assert_allclose(float(as_numpy(cvae.reconstruction_loss_tracker.result())), np.mean(bce),
+                                   rtol=1e-4)
 
     @points(3)
-    def test_draws_the_digit_it_is_asked_for(self, student):
-        m = measured(student)
+    def test_trained_test_loss(self, student, reference):
+        expect_threshold(LESSON, "cvae", "test_loss", measured(student, reference)["test_loss"])
+
+    @points(3)
+    def test_draws_the_digit_it_is_asked_for(self, student, reference):
+        m = measured(student, reference)
         expect_threshold(LESSON, "cvae", "mean_accuracy", m["mean_accuracy"])
         expect_threshold(LESSON, "cvae", "min_digit_accuracy", m["min_digit_accuracy"])
 
 
 # ----------------------------------------------------------------------------- generation
 
+def _generate_shown(digit, n, latent_dim, seed):
+    """Probe: generate_digits with a decoder that shows its input; returns the images."""
+    class Show(layers.Layer):  # (m, k) -> (m, 28, 28): the input vector in the first k pixels, zeros after
+        def call(self, inputs):
+            return ops.reshape(ops.pad(inputs, [[0, 0], [0, 784 - inputs.shape[-1]]]), (-1, 28, 28))
+
+    z_and_label = keras.Input(shape=(latent_dim + 10,))
+    decoder = keras.Model(z_and_label, Show()(z_and_label))
+    return np.asarray(generate_digits(decoder, digit, n=n, latent_dim=latent_dim, seed=seed))
+
+
+def _generated(student, digit, n, latent_dim, seed):
+    images = student.probe(_generate_shown, digit, n, latent_dim, seed)
+    assert isinstance(images, np.ndarray) and images.shape == (n, 28, 28), \
+        f"generate_digits gave {getattr(images, 'shape', type(images).__name__)}, expected ({n}, 28, 28)"
+    return images.astype("float64").reshape(n, -1)
+
+
 class TestGenerateDigits:
     exercise = "generate_digits"
 
     @points(2)
     def test_the_requested_label_follows_z(self, student):
-        for digit in (0, 4, 9):
-            images = np.asarray(student.generate_digits(showing_decoder(2), digit, n=6, latent_dim=2, seed=0))
-            assert images.shape == (6, 28, 28)
-            np.testing.assert_allclose(images.reshape(6, -1)[:, 2:12], np.eye(10)[[digit] * 6], atol=1e-6)
+        for digit in (0, 4, 9, int(_fresh(0).integers(1, 9))):
+            shown = _generated(student, digit, 6, 2, 0)
+            np.testing.assert_allclose(shown[:, 2:12], np.eye(10)[[digit] * 6], atol=1e-6)
 
     @points(2)
     def test_z_is_the_seeded_standard_normal(self, student):
-        images = np.asarray(student.generate_digits(showing_decoder(2), 5, n=8, latent_dim=2, seed=11))
+        shown = _generated(student, 5, 8, 2, 11)
         expected = np.random.default_rng(11).standard_normal((8, 2))
-        np.testing.assert_allclose(images.reshape(8, -1)[:, :2], expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(shown[:, :2], expected, rtol=1e-5, atol=1e-6)
+        # A seed, digit, count and latent size drawn now: the z must be that seed's.
+        rng = _fresh(1)
+        seed, digit, n, latent_dim = int(rng.integers(0, 2**31)), int(rng.integers(0, 10)), int(rng.integers(3, 12)), 4
+        shown = _generated(student, digit, n, latent_dim, seed)
+        expected = np.random.default_rng(seed).standard_normal((n, latent_dim))
+        np.testing.assert_allclose(shown[:, :latent_dim], expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(shown[:, latent_dim:latent_dim + 10], np.eye(10)[[digit] * n], atol=1e-6)
 
     @points(1)
     def test_z_statistics(self, student):
-        images = np.asarray(student.generate_digits(showing_decoder(3), 2, n=5000, latent_dim=3, seed=1))
-        z = images.reshape(5000, -1)[:, :3]
+        shown = _generated(student, 2, 5000, 3, int(_fresh(2).integers(0, 2**31)))
+        z = shown[:, :3]
         assert np.all(np.abs(z.mean(axis=0)) < 0.07) and np.all(np.abs(z.std(axis=0) - 1) < 0.05)
-        np.testing.assert_allclose(images.reshape(5000, -1)[:, 3:13], np.eye(10)[[2] * 5000], atol=1e-6)
+        np.testing.assert_allclose(shown[:, 3:13], np.eye(10)[[2] * 5000], atol=1e-6)
 
     @points(1)
     def test_same_seed_same_style_for_every_digit(self, student):
-        a = np.asarray(student.generate_digits(showing_decoder(2), 3, n=4, latent_dim=2, seed=5)).reshape(4, -1)
-        b = np.asarray(student.generate_digits(showing_decoder(2), 8, n=4, latent_dim=2, seed=5)).reshape(4, -1)
-        c = np.asarray(student.generate_digits(showing_decoder(2), 3, n=4, latent_dim=2, seed=6)).reshape(4, -1)
+        a = _generated(student, 3, 4, 2, 5)
+        b = _generated(student, 8, 4, 2, 5)
+        c = _generated(student, 3, 4, 2, 6)
         np.testing.assert_allclose(a[:, :2], b[:, :2], atol=1e-6)
         assert not np.allclose(a[:, :2], c[:, :2])
+
+
+def _blend(pairs):
+    """Probe: blend_labels of the dict {digit: weight} these [digit, weight] pairs make (keys must be ints)."""
+    return np.asarray(blend_labels({int(digit): weight for digit, weight in pairs}), dtype="float64")
+
+
+def _blended(student, weights: dict):
+    got = student.probe(_blend, [[digit, weight] for digit, weight in weights.items()])
+    assert isinstance(got, np.ndarray) and got.shape == (10,), \
+        f"blend_labels gave {getattr(got, 'shape', type(got).__name__)}, expected shape (10,)"
+    return got
 
 
 class TestBlendLabels:
@@ -250,18 +417,23 @@ class TestBlendLabels:
 
     @points(2)
     def test_half_three_half_eight(self, student):
-        got = np.asarray(student.blend_labels({3: 0.5, 8: 0.5}), dtype="float64")
-        np.testing.assert_allclose(got, [0, 0, 0, 0.5, 0, 0, 0, 0, 0.5, 0], atol=1e-7)
+        np.testing.assert_allclose(_blended(student, {3: 0.5, 8: 0.5}), [0, 0, 0, 0.5, 0, 0, 0, 0, 0.5, 0], atol=1e-7)
 
     @points(2)
     def test_weights_are_scaled_to_sum_to_one(self, student):
-        np.testing.assert_allclose(np.asarray(student.blend_labels({3: 1, 8: 3}), dtype="float64"),
-                                   [0, 0, 0, 0.25, 0, 0, 0, 0, 0.75, 0], atol=1e-7)
-        np.testing.assert_allclose(np.asarray(student.blend_labels({0: 2, 1: 2, 9: 4}), dtype="float64"),
-                                   [0.25, 0.25, 0, 0, 0, 0, 0, 0, 0, 0.5], atol=1e-7)
+        np.testing.assert_allclose(_blended(student, {3: 1, 8: 3}), [0, 0, 0, 0.25, 0, 0, 0, 0, 0.75, 0], atol=1e-7)
+        np.testing.assert_allclose(_blended(student, {0: 2, 1: 2, 9: 4}), [0.25, 0.25, 0, 0, 0, 0, 0, 0, 0, 0.5],
+                                   atol=1e-7)
+        # Digits and weights drawn now, checked against the rule: weight / total at each digit, 0 elsewhere.
+        rng = _fresh(0)
+        digits = rng.choice(10, size=int(rng.integers(2, 6)), replace=False)
+        weights = {int(d): float(w) for d, w in zip(digits, rng.uniform(0.1, 5.0, len(digits)))}
+        expected = np.zeros(10)
+        for digit, weight in weights.items():
+            expected[digit] = weight / sum(weights.values())
+        np.testing.assert_allclose(_blended(student, weights), expected, atol=1e-6)
 
     @points(1)
     def test_a_single_digit_is_one_hot(self, student):
-        got = np.asarray(student.blend_labels({7: 1.0}), dtype="float64")
-        assert got.shape == (10,)
-        np.testing.assert_allclose(got, np.eye(10)[7], atol=1e-7)
+        for digit, weight in ((7, 1.0), (int(_fresh(1).integers(0, 10)), float(_fresh(2).uniform(0.2, 9.0)))):
+            np.testing.assert_allclose(_blended(student, {digit: weight}), np.eye(10)[digit], atol=1e-7)

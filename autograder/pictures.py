@@ -1,0 +1,74 @@
+"""What the student's model drew, as PNG pictures for the feedback.
+
+A hidden test (or its training measure) calls :func:`record` in the judge with
+an image it computed there, from the student's trained weights; the judge
+sends the pictures with its verdicts (``judge.run_exercise``), the grader keeps
+them with the exercise's result, and the reports show them beside the
+reference's picture of the same thing (``reference_pictures/``, drawn by
+``python -m autograder.calibrate`` with seed 0).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+
+REFERENCE = Path(__file__).resolve().parent / "reference_pictures"
+MAX_SIDE = 1024     # pixels; a larger grid is scaled down
+SCALE = 2           # small digits are hard to see at 1:1
+
+_recorded: list[dict] = []
+
+
+def png(image) -> bytes:
+    """A grey image in [0, 1] (or a grid of them already laid out) as PNG bytes."""
+    from PIL import Image
+
+    array = np.clip(np.asarray(image, dtype="float64"), 0.0, 1.0)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    picture = Image.fromarray((array * 255 + 0.5).astype("uint8"), mode="L")
+    width, height = picture.size
+    scale = max(1, min(SCALE, MAX_SIDE // max(width, height, 1)))
+    if scale > 1:
+        picture = picture.resize((width * scale, height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def record(exercise: str, title: str, image) -> None:
+    """Keep a picture of ``exercise`` for the student's feedback (called in the judge)."""
+    _recorded.append({"exercise": exercise, "title": title, "png": base64.b64encode(png(image)).decode("ascii")})
+
+
+def recorded() -> list[dict]:
+    """The pictures recorded so far in this process, and forget them."""
+    out = list(_recorded)
+    _recorded.clear()
+    return out
+
+
+def reference_path(exercise: str, title: str) -> Path:
+    slug = "".join(c if c.isalnum() else "_" for c in title.lower()).strip("_")
+    return REFERENCE / exercise / f"{slug}.png"
+
+
+def reference_png(exercise: str, title: str) -> str | None:
+    """The reference solution's picture of the same thing, base64, if calibration drew one."""
+    path = reference_path(exercise, title)
+    return base64.b64encode(path.read_bytes()).decode("ascii") if path.exists() else None
+
+
+def save_references(pictures: list[dict]) -> list[Path]:
+    """Write pictures recorded while measuring the reference (calibration, seed 0)."""
+    written = []
+    for picture in pictures:
+        path = reference_path(picture["exercise"], picture["title"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(picture["png"]))
+        written.append(path)
+    return written
