@@ -17,13 +17,20 @@ ifneq ($(strip $(DATA)),)
 export AECOURSE_DATA_DIR := $(abspath $(DATA))
 endif
 
-.PHONY: help venv lab lock grade test lessons bench gradescope classifier clean
+.PHONY: help venv lab lock grade test test-fast lessons bench gradescope classifier clean
+
+# What `make test-fast` runs: no training, no nbval, no real-course grading (see the README).
+FAST_TESTS := tests/test_grader_units.py tests/test_grader_isolation.py tests/test_grader_hostile.py \
+	tests/test_public_checks.py tests/test_lessons.py tests/test_assign_safety.py tests/test_exercises.py \
+	tests/test_quiet.py tests/test_submission_zip.py tests/test_resources.py tests/test_visibility.py \
+	tests/test_environment.py tests/test_calibrate.py tests/test_quickdraw.py tests/test_download.py
 
 help:
 	@echo "make lab                               (students) build the environment if missing, open lessons/ in Jupyter Lab"
 	@echo "make grade [SUBMISSION=path] [JOBS=n]  grade notebooks (default: the reference solutions;"
 	@echo "                                       JOBS exercises at once, default one per core)"
 	@echo "make test                              unit tests, grader tests, nbval over the solutions"
+	@echo "make test-fast                         the tests that need no training and no nbval"
 	@echo "make lessons                           regenerate lessons/ from solutions/"
 	@echo "make bench                             speed and memory benchmarks"
 	@echo "make gradescope                        build dist/gradescope-autograder.zip"
@@ -51,6 +58,9 @@ grade: $(READY)
 
 test: $(READY)
 	COURSE_MODE=fast $(PY) -m pytest tests --nbval-lax solutions -p no:cacheprovider
+
+test-fast: $(READY)
+	COURSE_MODE=fast $(PY) -m pytest $(FAST_TESTS) -p no:cacheprovider
 
 lessons: $(READY)
 	$(PY) -m autograder.assign

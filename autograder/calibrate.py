@@ -59,7 +59,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder import pictures
 from autograder.judge import CONTESTANT_PRELOAD
+from autograder.notebooks import REPO
 
 MARGIN = 0.10
 NOISY = 0.25    # spread above this share of |worst|: calibrate warns that the check may be blunt
@@ -154,10 +156,14 @@ def calibrate_module(path: Path, seeds: list[int], command: str) -> dict:
             # A fresh contestant per seed, as in grading (one judge, one contestant per exercise).
             testing.configure(testing.JudgeSettings(seed=seed, threads=usable_cores(), cpu_seconds=3600,
                                                     preload=CONTESTANT_PRELOAD))
+            pictures.recorded()  # forget what an earlier seed drew
             try:
                 values = fn(testing.contestant_for(lesson, exercise), reference, seed)
             finally:
                 testing.close_contestants()
+            if seed == 0:  # the reference's pictures, shown beside each student's in the feedback
+                for path in pictures.save_references(pictures.recorded()):
+                    print(f"  drew {path.relative_to(REPO)}", flush=True)
             print(f"{lesson.name}/{exercise} seed {seed}: "
                   + ", ".join(f"{k}={v:.4g}" for k, v in values.items())
                   + f"  ({time.monotonic() - started:.1f} s)", flush=True)

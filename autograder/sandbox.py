@@ -6,8 +6,9 @@ With bubblewrap (and root, as on Gradescope) the contestant gets:
 * no network (an empty network namespace), its own PID, IPC and UTS namespaces:
   it can see and signal nothing but its own processes, and when it ends, every
   process it started ends with it, ``setsid`` or not;
-* a file system made of read-only system and Python folders, the course library
-  and the data, and one writable scratch folder (also its ``/tmp`` and ``HOME``),
+* a file system made of read-only system and Python folders and the course
+  library (no data: the judge sends what training needs and keeps the test sets),
+  and one writable scratch folder (also its ``/tmp`` and ``HOME``),
   removed afterwards. The solutions, the hidden tests, the thresholds, other
   students' files and the grader's own folders are not there at all;
 * an environment of a dozen variables chosen here, and rlimits on memory, file
@@ -42,7 +43,7 @@ UID_BASE = 100_000                        # contestant uid = UID_BASE + the judg
 ADDRESS_SPACE_SLACK_MB = 16_384           # TensorFlow maps far more address space than it touches
 OUTPUT_LIMIT = 64 * 2**20                 # bytes of printed output (and of any one file) per exercise
 MAX_PROCESSES = 512                       # per contestant uid: a fork bomb stops here
-PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "AECOURSE_DATA_DIR", "COURSE_MODE", "LANG")
+PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "COURSE_MODE", "LANG")
 
 
 class SandboxError(Exception):
@@ -99,7 +100,6 @@ class SandboxSettings:
     memory_mb: int = 4096
     threads: int = 1
     preload: str = "numpy"
-    data_dir: str | None = None
     extra_env: dict = field(default_factory=dict)
     # module name -> functions whose bodies the contestant does not get: the course
     # library's own answer to the exercise being graded (see mask_functions).
@@ -141,8 +141,6 @@ class Sandbox:
                    TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=str(max(2, self.settings.threads)),
                    OMP_NUM_THREADS=threads, CONTESTANT_PRELOAD=self.settings.preload)
         env.setdefault("COURSE_MODE", "fast")
-        if self.settings.data_dir:
-            env["AECOURSE_DATA_DIR"] = self.settings.data_dir
         env.update(self.settings.extra_env)
         return env
 
@@ -175,8 +173,6 @@ class Sandbox:
             os.chmod(self.private, 0o755)
             args += ["--ro-bind", str(masked), str(source)]
         args += ["--ro-bind", str(CONTESTANT_PACKAGE), f"{INSIDE_PACKAGE_ROOT}/contestant"]
-        if self.settings.data_dir and os.path.isdir(self.settings.data_dir):
-            args += ["--ro-bind", self.settings.data_dir, self.settings.data_dir]
         args += ["--bind", str(self.scratch), SCRATCH, "--bind", str(self.scratch), "/tmp",
                  "--proc", "/proc", "--dev", "/dev", "--chdir", SCRATCH]
         return _with_parent_folders(args)

@@ -112,7 +112,7 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
         log = Path(settings.log_file) if settings.log_file else Path(tempfile.gettempdir()) / f"{lesson.name}.{exercise}.log"
         sandbox = SandboxSettings(memory_mb=settings.memory_mb, threads=settings.threads,
                                   preload=os.environ.get(CONTESTANT_PRELOAD_ENV, settings.preload),
-                                  data_dir=os.environ.get("AECOURSE_DATA_DIR"), exercise=exercise,
+                                  exercise=exercise,
                                   masked=dict(getattr(module, "DELEGATES", {}).get(exercise, {})))
         connection = Connection(sandbox, Budget(settings.cpu_seconds, settings.memory_mb, settings.threads), log)
         _protections = connection.protections

@@ -131,6 +131,19 @@ def _grade_course(tmp_path_factory):
         nbformat.write(with_cell(master_01, exercise, source), path)
         manifest.append({"name": f"delegates.{exercise}", "notebooks": [str(path)], "lessons": ["01_quickdraw"],
                          "exercises": [exercise]})
+    # A helper defined in the next cell: check() fails it (tests/test_check_in_kernel.py) and so must the grader.
+    moved = with_cell(master_01, "unpack_drawing", HELPER_KEPT_OUT(exercise_cells(master_01)["unpack_drawing"]))
+    path = work / "helper_elsewhere" / MASTERS["01_quickdraw"].master.name
+    path.parent.mkdir(parents=True)
+    nbformat.write(moved, path)
+    manifest.append({"name": "helper_elsewhere", "notebooks": [str(path)], "lessons": ["01_quickdraw"],
+                     "exercises": ["unpack_drawing"]})
+    master_04 = read_notebook(MASTERS["04_vae"].master)
+    path = work / "patches_the_judging" / MASTERS["04_vae"].master.name
+    path.parent.mkdir(parents=True)
+    nbformat.write(with_cell(master_04, "vae", exercise_cells(master_04)["vae"] + PATCHES_THE_JUDGING), path)
+    manifest.append({"name": "patches_the_judging", "notebooks": [str(path)], "lessons": ["04_vae"],
+                     "exercises": ["vae"]})
     (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
     started = time.monotonic()
     graded = run_grader("--manifest", str(work / "manifest.json"), "--jobs", "2", out=work / "out")
@@ -145,6 +158,51 @@ DELEGATING = {
     "unpack_drawing": "    from aecourse.quickdraw import read_drawings\n"
                       "    return next(iter(read_drawings(stream)), None)\n",
 }
+
+
+# The reference VAE, whose cell also makes `fit` do nothing and replaces the reference
+# classifier and the data loader with flatterers: in the old grader, where all of these ran
+# in the student's process, this scored full marks on the training checks.
+PATCHES_THE_JUDGING = """
+
+import numpy as _np
+import aecourse.classifier as _classifier
+import aecourse.datasets as _datasets
+
+
+class _Flatterer:
+    def predict(self, images, **kwargs):
+        sure = _np.zeros((len(images), 10))
+        sure[_np.arange(len(images)), _np.arange(len(images)) % 10] = 1.0
+        return sure
+
+
+keras.Model.fit = lambda self, *args, **kwargs: None
+_classifier.load_reference_classifier = lambda: _Flatterer()
+_datasets.load_mnist = lambda *a, **k: ((_np.zeros((10, 28, 28), "float32"), None),
+                                        (_np.zeros((10, 28, 28), "float32"), None))
+"""
+
+
+def test_patching_fit_the_classifier_and_the_data_gains_nothing(course):
+    graded, _ = course
+    tests = {t["name"].split(": ", 1)[1]: t for t in graded.results("patches_the_judging")["tests"]
+             if " / vae: " in t["name"] and t["max_score"] > 0}
+    trained = {name: t for name, t in tests.items() if "test loss" in name or "confident" in name}
+    assert trained and all(t["score"] == 0 for t in trained.values()), graded.block("patches_the_judging")
+
+
+def HELPER_KEPT_OUT(cell: str) -> str:
+    """The reference cell without its helper `_read_exactly` (the student put it in another cell)."""
+    start = cell.index("def _read_exactly")
+    end = cell.index("### END SOLUTION")
+    return cell[:start] + cell[end:]
+
+
+def test_a_helper_defined_in_another_cell_fails_in_the_grader_as_in_check(course):
+    graded, _ = course
+    score, maximum = graded.exercise_scores("helper_elsewhere")["unpack_drawing"]
+    assert score < maximum and "_read_exactly" in graded.block("helper_elsewhere"), graded.block("helper_elsewhere")
 
 
 @pytest.mark.parametrize("exercise", sorted(DELEGATING))
@@ -202,7 +260,7 @@ def test_a_planted_bug_loses_points_on_its_exercise_only(course, bug):
 def test_grades_csv_lists_every_student_with_numbers(course):
     graded, bugs = course
     rows = graded.csv_rows()
-    assert set(rows) == {"reference", "lessons", *bugs, *(f"delegates.{e}" for e in DELEGATING)}
+    assert set(rows) == {"reference", "lessons", "helper_elsewhere", "patches_the_judging", *bugs, *(f"delegates.{e}" for e in DELEGATING)}
     for row in rows.values():
         assert float(row["total"]) <= float(row["max"])
         assert 0.0 <= float(row["percent"]) <= 100.0

@@ -19,10 +19,9 @@ from grader_helpers import REPO
 
 
 # These tests use the project's environment, whose editable install points at this checkout,
-# outside the temporary /autograder. The grader's sandbox mounts only /autograder/source's
-# library (where Gradescope's `pip install -e .` points), so the student's process would not
-# find `aecourse`: grade without bubblewrap here. The sandbox has its own tests.
-NO_BWRAP = "1"
+# outside the temporary /autograder. The sandbox mounts the library where the installed
+# packages really are, so the student's code runs sandboxed here as on Gradescope.
+NO_BWRAP = ""
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,8 @@ import secrets
 
 import numpy as np
 
+from aecourse.plotting import image_grid
+from autograder import pictures
 from autograder.testing import expect_threshold, grading_seed, points
 
 LESSON = "03_blur"
@@ -316,15 +318,13 @@ def _scores(model, x_test):
     return cross_entropy, blur
 
 
-def _train_there(config, initial_weights, seed, train_cats, epochs, batch_size, learning_rate):
+def _train_there(config, initial_weights, seed, x_train, epochs, batch_size, learning_rate):
     """In the contestant: lesson 2's autoencoder (``config``, from the judge) trained with the student's loss.
 
     Returns the trained weights; the judge evaluates them.
     """
-    from aecourse.datasets import load_cats
     from aecourse.seeding import set_seed
 
-    x_train = load_cats(limit=2000).x_train[:train_cats]  # the student's own training data: tampering only hurts them
     model = keras.models.model_from_json(config)  # noqa: F821
     model.set_weights(initial_weights)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=sharpening_loss)  # noqa: F821
@@ -355,6 +355,7 @@ def measure_sharpening_loss(student, reference, seed: int) -> dict[str, float]:
     blur_ratio  held-out blur score with the student's loss / with plain BCE (lower is better)
     ce_ratio    held-out cross-entropy with the student's loss / with plain BCE (lower is better)
     """
+    from aecourse.datasets import load_cats
     from aecourse.seeding import set_seed
 
     x_test = _test_cats()
@@ -364,8 +365,10 @@ def measure_sharpening_loss(student, reference, seed: int) -> dict[str, float]:
     if seed not in _plain:
         _plain[seed] = _scores(_train_plain(initial, seed), x_test)
     plain_ce, plain_blur = _plain[seed]
+    # The judge sends the training cats: the contestant sees no data folder, so the held-out cats stay out of reach.
+    x_train = load_cats(limit=2000).x_train[:TRAIN_CATS]
     trained = student.probe(_train_there, model.to_json(), initial, seed,
-                            TRAIN_CATS, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_LR)
+                            x_train, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_LR)
     expected = [w.shape for w in initial]
     if not isinstance(trained, list) or len(trained) != len(expected) or \
             any(not isinstance(w, np.ndarray) or w.shape != s for w, s in zip(trained, expected)):
@@ -375,6 +378,11 @@ def measure_sharpening_loss(student, reference, seed: int) -> dict[str, float]:
         raise AssertionError("training with your sharpening_loss made the autoencoder's weights NaN or infinite")
     model.set_weights(trained)
     ce, blur = _scores(model, x_test)
+    # For the feedback: held-out cats over what the autoencoder trained with the student's loss makes of them.
+    shown = x_test[:10]
+    remade = model.predict(shown, verbose=0)
+    pictures.record("sharpening_loss", "held-out cats (top) and their reconstructions with your loss (bottom)",
+                    image_grid(np.concatenate([shown, remade])[..., 0], ncols=10))
     return {"blur_ratio": blur / plain_blur, "ce_ratio": ce / plain_ce}
 
 

@@ -16,6 +16,8 @@ import math
 import keras
 import numpy as np
 
+from aecourse.plotting import image_grid
+from autograder import pictures
 from autograder.testing import expect_reference_function, expect_threshold, grading_seed, local_model, points
 
 LESSON = "04_vae"
@@ -118,6 +120,11 @@ def measure_vae(student, reference, seed: int) -> dict[str, float]:
     samples = np.asarray(decoder.predict(z_random, batch_size=1000, verbose=0)).reshape(-1, 28, 28)
     probabilities = load_reference_classifier().predict(samples, batch_size=1000, verbose=0)
     counts = np.bincount(probabilities.argmax(axis=1), minlength=10)
+    # For the feedback: what the student's trained decoder draws, computed here from its weights.
+    pictures.record("vae", "samples from N(0, I)", image_grid(samples[:64], ncols=8))
+    grid = np.stack(np.meshgrid(np.linspace(-2.5, 2.5, 12), np.linspace(-2.5, 2.5, 12)), axis=-1).reshape(-1, 2)
+    plane = decoder.predict(f32(grid), batch_size=1000, verbose=0).reshape(-1, 28, 28)
+    pictures.record("vae", "the latent plane from -2.5 to 2.5", image_grid(plane, ncols=12))
     return {
         "test_loss": test_loss,
         "confident_share": float(np.mean(probabilities.max(axis=1) > 0.9)),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from aecourse.plotting import image_grid
+from autograder import pictures
 from autograder.testing import expect_reference_function, expect_threshold, grading_seed, points
 
 LESSON = "06_cvae"
@@ -115,6 +117,9 @@ def measure_cvae(student, reference, seed: int) -> dict[str, float]:
     seen = load_reference_classifier().predict(np.asarray(samples).reshape(-1, 28, 28), batch_size=1000,
                                                verbose=0).argmax(axis=1)
     per_digit = [float(np.mean(seen[digits == d] == d)) for d in range(10)]
+    # For the feedback: ten samples of each digit asked for, a row per digit, from the student's weights.
+    rows = np.concatenate([np.asarray(samples).reshape(-1, 28, 28)[digits == d][:10] for d in range(10)])
+    pictures.record("cvae", "a row per requested digit, 0 to 9", image_grid(rows, ncols=10))
     return {"test_loss": test_loss, "mean_accuracy": float(np.mean(per_digit)),
             "min_digit_accuracy": float(np.min(per_digit))}
 

@@ -43,6 +43,16 @@ def parses_a_tiny_hand_made_drawing(ns):
 
 
 @public_check("unpack_drawing")
+def reads_large_ids_and_timestamps_as_unsigned(ns):
+    """reads key_ids above 2**63 and timestamps above 2**31 as the positive numbers they are"""
+    header = struct.pack("<Q2sbIH", 2**64 - 5, b"JP", 0, 2**32 - 7, 0)
+    drawing = ns.unpack_drawing(io.BytesIO(header))
+    got = (getattr(drawing, "key_id", None), getattr(drawing, "timestamp", None))
+    expect(got == (2**64 - 5, 2**32 - 7), "large header numbers come out wrong", expected=(2**64 - 5, 2**32 - 7),
+           got=got, hint='key_id is an unsigned 8-byte integer ("Q") and the timestamp an unsigned 4-byte one ("I").')
+
+
+@public_check("unpack_drawing")
 def reads_drawings_one_after_another(ns):
     """reads two drawings in a row, then returns None at the end"""
     stream = io.BytesIO(TINY + TINY)

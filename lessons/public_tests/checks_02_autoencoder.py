@@ -56,6 +56,27 @@ def outputs_probabilities(ns):
 
 
 @public_check("build_autoencoder")
+def ends_with_a_sigmoid(ns):
+    """the last layer is a Conv2D with a sigmoid (probabilities per pixel)"""
+    last = _model(ns).layers[-1]
+    name = getattr(getattr(last, "activation", None), "__name__", None)
+    expect(type(last).__name__ == "Conv2D" and name == "sigmoid", "the output layer is not a sigmoid Conv2D",
+           expected="Conv2D(1, 3, activation='sigmoid')", got=f"{type(last).__name__} with activation {name}",
+           hint='outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(x)')
+
+
+@public_check("build_autoencoder")
+def decoder_blocks_convolve_then_upsample(ns):
+    """each decoder block is a Conv2D followed by its UpSampling2D, in that order"""
+    model = _model(ns)
+    names = [type(layer).__name__ for layer in model.layers]
+    after = names[names.index("Dense") + 1:] if "Dense" in names else names
+    wanted = ["Conv2D", "UpSampling2D"] * 4 + ["Conv2D"]
+    expect(after == wanted, "the layers after the waist are not in the book's order", expected=wanted, got=after,
+           hint="in each of the four decoder blocks: x = Conv2D(c, 3, relu, same)(x), then x = UpSampling2D(2)(x).")
+
+
+@public_check("build_autoencoder")
 def has_the_books_number_of_weights(ns):
     """has the book's number of weights (35,085)"""
     count = _model(ns).count_params()

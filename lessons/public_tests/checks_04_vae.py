@@ -153,6 +153,20 @@ def decoder_shapes_and_range(ns):
            got=(float(images.min()), float(images.max())), hint="the last Dense layer uses activation='sigmoid'.")
 
 
+def _hidden_activations(model):
+    """The activation names of a model's Dense layers, all but the last (the output)."""
+    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    return [getattr(layer.activation, "__name__", None) for layer in dense[:-1]]
+
+
+@public_check("build_decoder")
+def decoder_hidden_layer_is_relu(ns):
+    """the decoder's hidden Dense layer has a ReLU"""
+    got = _hidden_activations(ns.build_decoder(latent_dim=2))
+    expect(got == ["relu"], "the decoder's hidden layer is not a ReLU", expected=["relu"], got=got,
+           hint='layers.Dense(HIDDEN_UNITS, activation="relu"): without it the decoder is linear up to its sigmoid.')
+
+
 @public_check("build_decoder")
 def decoder_is_the_books(ns):
     """2-512-784: exactly 403,728 weights for latent_dim=2"""

@@ -73,6 +73,16 @@ def cvae_encoder_reads_the_label(ns):
 
 
 @public_check("build_cvae_decoder")
+def cvae_decoder_hidden_layers_are_relu(ns):
+    """the decoder's hidden Dense layers have ReLUs"""
+    dense = [layer for layer in ns.build_cvae_decoder(latent_dim=2).layers if type(layer).__name__ == "Dense"]
+    got = [getattr(layer.activation, "__name__", None) for layer in dense[:-1]]
+    expect(got and all(name == "relu" for name in got), "a hidden layer of the decoder is not a ReLU",
+           expected=["relu"] * max(1, len(got)), got=got,
+           hint='each hidden layer is layers.Dense(units, activation="relu"); only the output has a sigmoid.')
+
+
+@public_check("build_cvae_decoder")
 def cvae_decoder_shapes(ns):
     """The decoder takes latent_dim + 10 numbers and returns (batch, 28, 28) probabilities"""
     decoder = ns.build_cvae_decoder(latent_dim=2)
