@@ -23,7 +23,8 @@ endif
 FAST_TESTS := tests/test_grader_units.py tests/test_grader_isolation.py tests/test_grader_hostile.py \
 	tests/test_public_checks.py tests/test_lessons.py tests/test_assign_safety.py tests/test_exercises.py \
 	tests/test_quiet.py tests/test_submission_zip.py tests/test_resources.py tests/test_visibility.py \
-	tests/test_environment.py tests/test_calibrate.py tests/test_quickdraw.py tests/test_download.py
+	tests/test_environment.py tests/test_calibrate.py tests/test_quickdraw.py tests/test_download.py \
+	tests/test_check_agrees_with_grader.py
 
 help:
 	@echo "make lab                               (students) build the environment if missing, open lessons/ in Jupyter Lab"

@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder.discover import Submission
 from autograder.notebooks import lessons
 from autograder.runner import Finished, Job, Limits, Runner
+from autograder.testing import TRAINING_BUDGET_FACTOR
 from autograder.testing import HIDDEN_TESTS
 from autograder.judge import NOT_IMPLEMENTED
 
@@ -150,7 +151,10 @@ def score_exercise(lesson: str, exercise: str, tests: list[PlannedTest], finishe
             results.append(GradedTest(test.title, test.points, 0.0, verdict.get("message") or "failed"))
     drawn = [{"title": str(r.get("title", ""))[:200], "png": r["png"]} for r in finished.records
              if r.get("kind") == "picture" and r.get("exercise") == exercise and isinstance(r.get("png"), str)]
-    return ExerciseResult(lesson, exercise, results, finished.seconds, drawn)
+    nodeids = {t.nodeid for t in tests}
+    seconds = sum(float(r.get("seconds", 0.0)) for r in finished.records
+                  if r.get("kind") == "test" and r.get("nodeid") in nodeids)
+    return ExerciseResult(lesson, exercise, results, seconds, drawn)
 
 
 def exercises_to_grade(plan: Plan, lesson: str, only: set[str] | None) -> list[str]:
@@ -163,6 +167,7 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
     started = time.monotonic()
     slots: dict[tuple[int, str, str], ExerciseResult | None] = {}
     jobs: list[Job] = []
+    lesson_jobs: dict[tuple[int, str], list[str]] = {}
     for index, submission in enumerate(submissions):
         _note_duplicates(submission)
         wanted = only_exercises if submission.exercises is None else (
@@ -180,14 +185,20 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                                        "(was it deleted or renamed?)")
                 else:
                     slots[key] = None
-                    task = {"command": "run", "nodeids": [t.nodeid for t in tests],
-                            "notebook": str(submission.notebooks[lesson].resolve()),
-                            "hidden_tests": str(HIDDEN_TESTS)}
-                    # What the student's code printed, and (apart) what the judge printed.
-                    folder = log_dir / safe_name(submission.name)
-                    log = folder / f"{lesson}.{exercise}.judge.log"
-                    task["contestant_log"] = str(folder / f"{lesson}.{exercise}.log")
-                    jobs.append(Job(key, task, log, trains=any(t.trains for t in tests)))
+                    lesson_jobs.setdefault((index, lesson), []).append(exercise)
+    # One judge per student and lesson: it grades the lesson's exercises one after the
+    # other, each in a contestant of its own, all forked from one warm sandbox.
+    for (index, lesson), exercises in lesson_jobs.items():
+        submission = submissions[index]
+        tests = [t for exercise in exercises for t in plan[lesson][exercise]]
+        folder = log_dir / safe_name(submission.name)
+        task = {"command": "run", "nodeids": [t.nodeid for t in tests], "exercises": exercises,
+                "notebook": str(submission.notebooks[lesson].resolve()), "hidden_tests": str(HIDDEN_TESTS),
+                # What the student's code printed, per exercise, and (apart) what the judge printed.
+                "contestant_log": str(folder / f"{lesson}.{{exercise}}.log")}
+        trains = sum(1 for e in exercises if any(t.trains for t in plan[lesson][e]))
+        jobs.append(Job((index, lesson), task, folder / f"{lesson}.judge.log", trains=bool(trains),
+                        budgets=len(exercises) + (TRAINING_BUDGET_FACTOR - 1) * trains))
 
     waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
     results: dict[int, StudentResult] = {}
@@ -203,9 +214,10 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
             on_student(index, result)
 
     def finished(done: Finished) -> None:
-        index, lesson, exercise = done.key
-        slots[done.key] = score_exercise(lesson, exercise, plan[lesson][exercise], done)
-        waiting[index] -= 1
+        index, lesson = done.key
+        for exercise in lesson_jobs[(index, lesson)]:
+            slots[(index, lesson, exercise)] = score_exercise(lesson, exercise, plan[lesson][exercise], done)
+            waiting[index] -= 1
         if waiting[index] == 0:
             student_done(index)
 

@@ -84,11 +84,12 @@ def protocol_message_limit() -> int:
 class Connection:
     """One contestant, asked one thing at a time."""
 
-    def __init__(self, settings: SandboxSettings, budget: Budget, log_file: Path):
+    def __init__(self, settings: SandboxSettings, budget: Budget, log_file: Path, contestant=None):
+        """``contestant``: one started already (a zygote's :class:`~autograder.sandbox.Child`); else a sandbox of its own."""
         self.budget = budget
         self.log_file = Path(log_file)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.sandbox = Sandbox(settings, log_file)
+        self.sandbox = contestant if contestant is not None else Sandbox(settings, log_file)
         self.fate: str | None = None
         self.started = time.monotonic()
         self.peak_mb = 0.0

@@ -36,10 +36,7 @@ from autograder import judge
 
 POLL = 0.1              # seconds between checks of the running judges
 JUDGE_MEMORY_MB = 8192  # a judge holds a test set and a model or two; far above what one needs
-JUDGE_WALL_MARGIN = 120.0  # seconds a judge may take beyond its contestant's own wall-clock limit
-# An exercise that trains the student's model with the grader's recipe gets this many
-# times the per-exercise budget: a training run under load is the one legitimate long job.
-TRAINING_BUDGET_FACTOR = 3
+JUDGE_WALL_MARGIN = 120.0  # seconds a judge may take beyond its contestants' own wall-clock limits
 
 
 def usable_cores() -> int:
@@ -74,11 +71,10 @@ class Limits:
         """Threads per exercise: the cores shared between the exercises running at once."""
         return max(1, usable_cores() // max(1, self.jobs))
 
-    @property
-    def judge_wall_seconds(self) -> float:
+    def judge_wall_seconds(self, budgets: float = 1.0) -> float:
         from autograder.remote import WALL_FACTOR
 
-        return self.timeout * TRAINING_BUDGET_FACTOR * WALL_FACTOR + JUDGE_WALL_MARGIN
+        return self.timeout * budgets * WALL_FACTOR + JUDGE_WALL_MARGIN
 
 
 @dataclass
@@ -87,6 +83,7 @@ class Job:
     task: dict                  # for ``judge.execute``; the runner adds result_file, seed, threads, limits
     log_file: Path
     trains: bool = False        # scheduled first: the long jobs start early
+    budgets: float = 1.0        # how many exercise budgets it may use in all (its wall-clock limit)
 
 
 @dataclass
@@ -183,9 +180,8 @@ class Runner:
         result_file = workdir / "result.jsonl"
         result_file.touch()
         limits = self.limits
-        budget = limits.timeout * (TRAINING_BUDGET_FACTOR if job.trains else 1)
         task = dict(job.task, result_file=str(result_file), seed=limits.seed, threads=limits.threads,
-                    cpu_seconds=budget, memory_mb=limits.memory_mb)
+                    cpu_seconds=limits.timeout, memory_mb=limits.memory_mb)
         job.log_file.parent.mkdir(parents=True, exist_ok=True)
         if self.spawn:
             return self._spawn(job, task, workdir, result_file)
@@ -248,17 +244,18 @@ class Runner:
     def _verdict(self, run: _Running, records: list[dict]) -> tuple[str, str]:
         if any(r.get("kind") == "end" for r in records):
             return "ok", ""
-        why = {"wall": f"took longer than {self.limits.judge_wall_seconds:.0f} s",
+        why = {"wall": f"took longer than {self.limits.judge_wall_seconds(run.job.budgets):.0f} s",
                "memory": f"used more than {JUDGE_MEMORY_MB} MB"}.get(run.killed or "")
         if why is None:
             status = run.status or 0
             why = (f"ended with signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                    else f"ended with exit code {os.WEXITSTATUS(status)}")
-        return "grader", (f"not graded: the grader's own process for this exercise {why}; "
+        return "grader", (f"not graded: the grader's own process for this lesson {why}; "
                           "this is not your code's fault, ask your instructor to re-run the grader")
 
     def run(self, jobs: list[Job], on_finished: Callable[[Finished], None] | None = None) -> dict[Hashable, Finished]:
-        pending = sorted(jobs, key=lambda job: not job.trains)  # long ones first, beside the quick ones
+        # The longest first (training lessons, most exercises), so the short ones fill in beside them.
+        pending = sorted(jobs, key=lambda job: (not job.trains, -job.budgets))
         running: dict[int, _Running] = {}
         done: dict[Hashable, Finished] = {}
         try:
@@ -285,7 +282,7 @@ class Runner:
                     run.peak_mb = max(run.peak_mb, rss_mb)
                     if rss_mb > JUDGE_MEMORY_MB:
                         self._kill(run, "memory")
-                    elif now - run.started > self.limits.judge_wall_seconds:
+                    elif now - run.started > self.limits.judge_wall_seconds(run.job.budgets):
                         self._kill(run, "wall")
         finally:
             # Interrupted (Ctrl-C) or failed: leave no judge behind (each takes its contestant along).

@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ CONTESTANT_PACKAGE = Path(__file__).resolve().parent / "contestant"
 INSIDE_PACKAGE_ROOT = "/opt/grader"       # the contestant package is mounted at /opt/grader/contestant
 SCRATCH = "/scratch"
 UID_BASE = 100_000                        # contestant uid = UID_BASE + the judge's pid: unique while it runs
+ZYGOTE_START_SECONDS = 300                # importing TensorFlow on a loaded machine
 ADDRESS_SPACE_SLACK_MB = 16_384           # TensorFlow maps far more address space than it touches
 OUTPUT_LIMIT = 64 * 2**20                 # bytes of printed output (and of any one file) per exercise
 MAX_PROCESSES = 512                       # per contestant uid: a fork bomb stops here
@@ -107,10 +109,55 @@ class SandboxSettings:
     exercise: str = ""
 
 
-class Sandbox:
-    """One running contestant: its socket, its log, its process tree."""
+class _Watched:
+    """What the judge watches of a contestant: its processes' memory and CPU, its output, a kill."""
 
-    def __init__(self, settings: SandboxSettings, log_file: Path):
+    log_file: Path
+    killed: str | None = None
+
+    def _watched(self) -> list[psutil.Process]:
+        raise NotImplementedError
+
+    def _kill_all(self) -> None:
+        raise NotImplementedError
+
+    def usage(self) -> tuple[float, float]:
+        """(resident MB, CPU seconds) of the contestant's processes, reaped children included."""
+        rss = cpu = 0.0
+        for process in self._watched():
+            try:
+                with process.oneshot():
+                    times = process.cpu_times()
+                    rss += process.memory_info().rss / 2**20
+                    cpu += times.user + times.system + times.children_user + times.children_system
+            except psutil.Error:
+                continue  # ended meanwhile
+        return rss, cpu
+
+    def output_flooded(self) -> bool:
+        try:
+            return self.log_file.stat().st_size >= OUTPUT_LIMIT
+        except OSError:
+            return False
+
+    def kill(self, reason: str) -> None:
+        self.killed = self.killed or reason
+        self._kill_all()
+
+    def close(self) -> None:
+        """End every process of the contestant (a sandbox of its own also removes its folders)."""
+        try:
+            self.socket.close()
+        except OSError:
+            pass
+        self._kill_all()
+
+
+class Sandbox(_Watched):
+    """One running sandbox: a contestant on :attr:`socket`, or (``zygote=True``) a warm
+    process that starts a contestant per exercise (:meth:`child`)."""
+
+    def __init__(self, settings: SandboxSettings, log_file: Path, zygote: bool = False):
         self.settings = settings
         self.log_file = Path(log_file)
         self.scratch = Path(tempfile.mkdtemp(prefix="contestant-"))
@@ -118,7 +165,9 @@ class Sandbox:
         self.private = Path(tempfile.mkdtemp(prefix="contestant-masks-"))  # never mounted writable
         self.isolated = bubblewrap() is not None
         self.protections = protections_available()
-        ours, theirs = socket.socketpair()
+        self.zygote = zygote
+        kind = socket.SOCK_SEQPACKET if zygote else socket.SOCK_STREAM  # requests keep their boundaries
+        ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
         self.socket = ours
         try:
             self.process = self._start(theirs)
@@ -129,6 +178,97 @@ class Sandbox:
         finally:
             theirs.close()
         self.killed: str | None = None
+        self.zygote_pid: int | None = None
+        if zygote:
+            self.zygote_pid = self._host_pid(self._hello())
+
+    def _hello(self) -> int:
+        """Wait for the zygote's "ready PID" (it imports the heavy modules first)."""
+        import select
+
+        readable, _, _ = select.select([self.socket], [], [], ZYGOTE_START_SECONDS)
+        reply = self.socket.recv(256).decode("ascii", "replace") if readable else ""
+        if not reply.startswith("ready "):
+            self.close()
+            log = self.log_file.read_text(errors="replace")[-1500:] if self.log_file.exists() else ""
+            raise SandboxError(f"the contestant's zygote did not start ({reply or 'no answer'}): {log}")
+        return int(reply.split()[1])
+
+    def _host_pid(self, inner: int) -> int:
+        """This machine's pid of a sandbox process known by its pid inside the PID namespace."""
+        if not self.isolated:
+            return inner
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for process in self.processes():
+                try:
+                    with open(f"/proc/{process.pid}/status") as handle:
+                        line = next(l for l in handle if l.startswith("NSpid:"))
+                    if int(line.split()[-1]) == inner:
+                        return process.pid
+                except (OSError, StopIteration, ValueError):
+                    continue
+            time.sleep(0.02)
+        raise SandboxError(f"no process {inner} in the sandbox")
+
+    def processes(self) -> list[psutil.Process]:
+        """Every process of the sandbox (bubblewrap's own included)."""
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def exercise_processes(self) -> list[psutil.Process]:
+        """The processes an exercise started: all but bubblewrap's and the zygote."""
+        found = []
+        for process in self.processes():
+            try:
+                if process.pid in (self.process.pid, self.zygote_pid) or process.name() == "bwrap":
+                    continue
+            except psutil.Error:
+                continue
+            found.append(process)
+        return found
+
+    def child(self, log_file: Path, fresh: bool = False) -> "Child":
+        """A new contestant, forked from the zygote (or, ``fresh``, a new interpreter) with its own log."""
+        ours, theirs = socket.socketpair()
+        log = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            socket.send_fds(self.socket, [b"spawn" if fresh else b"fork"], [theirs.fileno(), log], socket.MSG_NOSIGNAL)
+            reply = self._ask_zygote()
+        finally:
+            theirs.close()
+            os.close(log)
+        if not reply.lstrip("-").isdigit():
+            ours.close()
+            raise SandboxError(f"the zygote could not start a contestant ({reply})")
+        return Child(self, ours, int(reply), Path(log_file))
+
+    def _ask_zygote(self, timeout: float = 60) -> str:
+        import select
+
+        readable, _, _ = select.select([self.socket], [], [], timeout)
+        if not readable:
+            return "no answer"
+        try:
+            return self.socket.recv(256).decode("ascii", "replace") or "gone"
+        except OSError:
+            return "gone"
+
+    def exit_code(self, inner: int) -> int | None:
+        """How a contestant of the zygote ended (None: still running, or the zygote is gone)."""
+        try:
+            self.socket.send(f"status {inner}".encode(), socket.MSG_NOSIGNAL)
+        except OSError:
+            return None
+        reply = self._ask_zygote(10)
+        return int(reply) if reply.lstrip("-").isdigit() else None
+
+    def alive(self) -> bool:
+        return self.process.poll() is None and (
+            self.zygote_pid is None or psutil.pid_exists(self.zygote_pid))
 
     # -- starting ---------------------------------------------------------
 
@@ -179,7 +319,7 @@ class Sandbox:
 
     def _start(self, channel: socket.socket) -> subprocess.Popen:
         fd = channel.fileno()
-        server = [sys.executable, "-m", "contestant.server", str(fd)]
+        server = [sys.executable, "-m", "contestant.server", *(["--zygote"] if self.zygote else []), str(fd)]
         # Owner-only: the contestant could otherwise reopen its own stdout through /proc for reading.
         log = open(os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         limits = functools.partial(_set_limits, self.settings.memory_mb)
@@ -206,33 +346,8 @@ class Sandbox:
 
     # -- watching ---------------------------------------------------------
 
-    def usage(self) -> tuple[float, float]:
-        """(resident MB, CPU seconds) of every process of the contestant, reaped children included."""
-        try:
-            root = psutil.Process(self.process.pid)
-            processes = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0.0, 0.0
-        rss = cpu = 0.0
-        for process in processes:
-            try:
-                with process.oneshot():
-                    times = process.cpu_times()
-                    rss += process.memory_info().rss / 2**20
-                    cpu += times.user + times.system + times.children_user + times.children_system
-            except psutil.Error:
-                continue  # ended meanwhile
-        return rss, cpu
-
-    def output_flooded(self) -> bool:
-        try:
-            return self.log_file.stat().st_size >= OUTPUT_LIMIT
-        except OSError:
-            return False
-
-    def kill(self, reason: str) -> None:
-        self.killed = self.killed or reason
-        self._kill_all()
+    def _watched(self) -> list[psutil.Process]:
+        return self.processes()
 
     def _kill_all(self) -> None:
         # The outer bwrap's death takes its PID namespace with it (--die-with-parent);
@@ -241,30 +356,12 @@ class Sandbox:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        try:
-            tree = psutil.Process(self.process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            tree = []
-        for process in tree:
-            try:
-                process.kill()
-            except psutil.Error:
-                pass
-        if self.isolated and os.geteuid() == 0:
-            for process in psutil.process_iter(["uids"]):  # anything that still runs as the contestant's uid
-                try:
-                    if process.info["uids"] and process.info["uids"].real == self.uid:
-                        process.kill()
-                except psutil.Error:
-                    pass
+        _kill(self.processes()[1:])
+        if self.isolated and os.geteuid() == 0:  # anything that still runs as the contestant's uid
+            _kill(p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == self.uid)
 
     def close(self) -> None:
-        """End every process of the contestant and remove its scratch folder."""
-        try:
-            self.socket.close()
-        except OSError:
-            pass
-        self._kill_all()
+        super().close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -295,6 +392,66 @@ def mask_functions(source: str, names: list[str], module: str, exercise: str) ->
     if missing:
         raise SandboxError(f"cannot mask {sorted(missing)} in {module}: no such functions (update DELEGATES)")
     return ast.unparse(ast.fix_missing_locations(tree))
+
+
+class _Ending:
+    """``poll``/``wait``/``returncode`` of a contestant whose parent is the zygote, not us."""
+
+    def __init__(self, child: "Child"):
+        self.child = child
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            host = self.child.host_pid
+            if host is not None and psutil.pid_exists(host) and psutil.Process(host).status() != psutil.STATUS_ZOMBIE:
+                return None
+            code = self.child.sandbox.exit_code(self.child.inner_pid)
+            if code is None and self.child.sandbox.alive():
+                return None
+            self.returncode = code if code is not None else -signal.SIGKILL
+        return self.returncode
+
+    def wait(self, timeout: float = 10) -> int | None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("contestant", timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+
+class Child(_Watched):
+    """One exercise's contestant in a zygote's sandbox: the same face as a :class:`Sandbox` of its own."""
+
+    def __init__(self, sandbox: Sandbox, sock: socket.socket, inner_pid: int, log_file: Path):
+        self.sandbox = sandbox
+        self.socket = sock
+        self.inner_pid = inner_pid
+        self.log_file = log_file
+        self.isolated = sandbox.isolated
+        self.protections = sandbox.protections
+        self.killed: str | None = None
+        try:
+            self.host_pid: int | None = sandbox._host_pid(inner_pid)
+        except SandboxError:
+            self.host_pid = None  # it has ended already
+        self.process = _Ending(self)
+
+    def _watched(self) -> list[psutil.Process]:
+        # One exercise at a time runs in a zygote's sandbox: its escaped children count too.
+        return self.sandbox.exercise_processes()
+
+    def _kill_all(self) -> None:
+        _kill(self.sandbox.exercise_processes())
+
+
+def _kill(processes) -> None:
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass  # ended meanwhile
 
 
 def _with_parent_folders(args: list[str]) -> list[str]:

@@ -57,6 +57,10 @@ _settings = JudgeSettings()
 _namespaces: dict[tuple[str, str | None], dict] = {}
 _contestants: dict[tuple[str, str], object] = {}
 _protections: list[str] | None = None
+_zygote = None                       # the judge's warm sandbox (autograder.sandbox.Sandbox)
+# An exercise whose check trains the student's model gets this many times the budget:
+# a training run under load is the one legitimate long job.
+TRAINING_BUDGET_FACTOR = 3
 
 
 def configure(settings: JudgeSettings) -> None:
@@ -93,15 +97,22 @@ def reference_namespace(lesson: Lesson) -> dict:
 def contestant_for(lesson: Lesson, exercise: str, module=None):
     """The contestant of this exercise, started (and its cells run) on first use; then the same one.
 
-    Returns a RemoteNamespace, or raises what running the cells raised, for every
-    test that asks (so each test reports it).
+    One judge grades one lesson, exercise after exercise: each exercise gets a new
+    contestant forked from the judge's warm zygote (an exercise that trains gets a
+    fresh interpreter in the same sandbox), and the previous exercise's processes
+    end first. Returns a RemoteNamespace, or raises what running the cells raised,
+    for every test that asks (so each test reports it).
     """
     from autograder.remote import Budget, Connection, RemoteNamespace
-    from autograder.sandbox import SandboxSettings
+    from autograder.sandbox import Sandbox, SandboxSettings
 
-    global _protections
+    global _protections, _zygote
     key = (lesson.name, exercise)
     if key not in _contestants:
+        for other in [k for k in _contestants if k != key]:  # one exercise at a time in the sandbox
+            finished = _contestants.pop(other)
+            if hasattr(finished, "close"):
+                finished.close()
         settings = _settings
         try:
             cells = exercise_cells(read_notebook(settings.submission)) if settings.submission else None
@@ -109,12 +120,27 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
         except NotebookError as error:
             _contestants[key] = error
             raise
-        log = Path(settings.log_file) if settings.log_file else Path(tempfile.gettempdir()) / f"{lesson.name}.{exercise}.log"
-        sandbox = SandboxSettings(memory_mb=settings.memory_mb, threads=settings.threads,
-                                  preload=os.environ.get(CONTESTANT_PRELOAD_ENV, settings.preload),
-                                  exercise=exercise,
-                                  masked=dict(getattr(module, "DELEGATES", {}).get(exercise, {})))
-        connection = Connection(sandbox, Budget(settings.cpu_seconds, settings.memory_mb, settings.threads), log)
+        log = Path(settings.log_file) if settings.log_file else Path(tempfile.gettempdir()) / f"{lesson.name}.log"
+        log = log.with_name(log.name.replace("{exercise}", exercise))
+        masked = dict(getattr(module, "DELEGATES", {}).get(exercise, {}))
+        sandbox_settings = SandboxSettings(memory_mb=settings.memory_mb, threads=settings.threads,
+                                           preload=os.environ.get(CONTESTANT_PRELOAD_ENV, _imports_of(sources)),
+                                           exercise=exercise, masked=masked)
+        from autograder import registry
+
+        declared = registry.by_id(HIDDEN_TESTS).get(exercise)
+        trains = bool(declared and declared.trains)
+        budget = Budget(settings.cpu_seconds * (TRAINING_BUDGET_FACTOR if trains else 1), settings.memory_mb,
+                        settings.threads)
+        if masked:  # the library's own answer is masked in this sandbox only: a sandbox of its own
+            child = None
+        else:
+            if _zygote is None or not _zygote.alive():
+                if _zygote is not None:
+                    _zygote.close()
+                _zygote = Sandbox(sandbox_settings, log.with_name(f"{lesson.name}.zygote.log"), zygote=True)
+            child = _zygote.child(log, fresh=trains)
+        connection = Connection(sandbox_settings, budget, log, contestant=child)
         _protections = connection.protections
         _contestants[key] = connection
         try:
@@ -129,11 +155,31 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
     return RemoteNamespace(connection)
 
 
+def _imports_of(sources: list[tuple[str, str]]) -> str:
+    """The modules the lesson's setup cells import: what its zygote imports before forking."""
+    import ast
+
+    names: list[str] = []
+    for filename, source in sources:
+        if " setup " not in filename:
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    return ",".join(dict.fromkeys(names))
+
+
 def close_contestants() -> None:
+    global _zygote
     for connection in _contestants.values():
         if hasattr(connection, "close"):
             connection.close()
     _contestants.clear()
+    if _zygote is not None:
+        _zygote.close()
+        _zygote = None
 
 
 def protections_used() -> list[str] | None:

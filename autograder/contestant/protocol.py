@@ -161,7 +161,8 @@ def unpack(body: bytes) -> tuple[dict, dict]:
 
 
 def send(sock: socket.socket, message: dict, arrays: list | None = None) -> None:
-    sock.sendall(pack(message, arrays))
+    # MSG_NOSIGNAL: a peer that has gone is an OSError to handle, not a SIGPIPE that kills the sender.
+    sock.sendall(pack(message, arrays), socket.MSG_NOSIGNAL)
 
 
 def receive(sock: socket.socket, limit: int = MAX_FRAME) -> tuple[dict, dict]:

@@ -17,7 +17,9 @@ goes back as ``{"error": {...}}`` with a one-line message written for the
 student. Nothing here decides a grade: the judge checks every answer, so a
 student who patches this module, numpy or Keras only changes what they answer.
 
-Run as ``python -m contestant.server FD`` inside the sandbox (``autograder.sandbox``).
+Run as ``python -m contestant.server FD`` inside the sandbox (``autograder.sandbox``), or as
+``python -m contestant.server --zygote FD``: a warm process that starts a contestant per
+exercise on the judge's request (``zygote``).
 """
 
 from __future__ import annotations
@@ -275,9 +277,81 @@ def preload() -> None:
             pass
 
 
+def zygote(control: socket.socket) -> None:
+    """Start one contestant per request of the judge, from this warm process; say how each ended.
+
+    Requests come on ``control`` (a SOCK_SEQPACKET socket) with two file
+    descriptors, the new contestant's socket and its log: ``fork`` (a copy of this
+    process, which has imported the heavy modules already) or ``spawn`` (a fresh
+    interpreter, for training). The answer is the new process's pid. ``status PID``
+    answers its exit code once it has ended (negative: killed by that signal),
+    else ``running``.
+    """
+    import select
+    import subprocess
+
+    ended: dict[int, int] = {}
+
+    def reap() -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            ended[pid] = os.waitstatus_to_exitcode(status)
+
+    control.sendall(f"ready {os.getpid()}".encode())
+    while True:
+        readable, _, _ = select.select([control], [], [], 0.2)
+        reap()
+        if not readable:
+            continue
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1024, 2)
+        except OSError:
+            return
+        if not message:
+            return  # the judge has gone
+        command = message.decode("ascii", "replace")
+        if command.startswith("status "):
+            reap()
+            pid = int(command.split()[1])
+            control.sendall(str(ended.get(pid, "running")).encode())
+            continue
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            control.sendall(b"error")
+            continue
+        channel, log = fds
+        if command == "fork":
+            pid = os.fork()
+            if pid == 0:  # the new contestant: its own session, its own log, nothing of the zygote's loop
+                try:
+                    control.close()
+                    os.setsid()
+                    os.dup2(log, 1)
+                    os.dup2(log, 2)
+                    serve(socket.socket(fileno=channel))
+                finally:
+                    os._exit(0)
+        else:
+            pid = subprocess.Popen([sys.executable, "-m", "contestant.server", str(channel)], pass_fds=(channel,),
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True).pid
+        os.close(channel)
+        os.close(log)
+        control.sendall(str(pid).encode())
+
+
 def main(argv: list[str]) -> int:
-    fd = int(argv[1])
-    sock = socket.socket(fileno=fd)
+    if argv[1] == "--zygote":
+        control = socket.socket(fileno=int(argv[2]))
+        preload()
+        zygote(control)
+        return 0
+    sock = socket.socket(fileno=int(argv[1]))
     preload()
     serve(sock)
     return 0

@@ -104,3 +104,19 @@ def penalises_blurry_predictions(ns):
     expect(loss > bce + 1e-3, "a prediction of 0.3 everywhere is all blur, it should cost extra",
            expected=f"more than the cross-entropy {bce:.4f}", got=round(loss, 4),
            hint="add a penalty that is positive for pixels inside the blurry band.")
+
+
+@public_check("sharpening_loss")
+def stays_finite_at_exactly_zero_and_one(ns):
+    """stays finite when a prediction is exactly 0 or 1, even where it is wrong"""
+    from keras import ops
+
+    y_true = np.zeros((2, 8, 8, 1), dtype="float32")
+    y_true[:, :4] = 1.0
+    y_pred = np.zeros((2, 8, 8, 1), dtype="float32")
+    y_pred[0] = y_true[0]          # exactly right
+    y_pred[1] = 1.0 - y_true[1]    # exactly wrong
+    loss = ops.convert_to_numpy(ns.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)))
+    expect(np.all(np.isfinite(loss)), "the loss is infinite or NaN at predictions of exactly 0 or 1",
+           got=np.asarray(loss).tolist(),
+           hint="clip the predictions first: ops.clip(y_pred, EPSILON, 1 - EPSILON) (Keras' own BCE does it too).")

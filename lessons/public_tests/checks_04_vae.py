@@ -267,3 +267,16 @@ def encoder_heads_are_linear(ns):
     expect(len(heads) == 2 and set(heads.values()) == {"linear"}, "the two heads should have no activation",
            expected="two Dense(latent_dim) layers with a linear activation", got=heads,
            hint="a log variance can be negative and a mean can be anything: leave out activation=.")
+
+
+@public_check("vae")
+def vae_call_passes_the_encoders_outputs_on(ns):
+    """call(x)[0] and [1] are the encoder's z_mean and z_log_var for x (not the sampled z)"""
+    encoder = ns.build_encoder(latent_dim=2)
+    vae = ns.VAE(encoder, ns.build_decoder(latent_dim=2))
+    x = _float32(np.random.default_rng(3).random((4, 28, 28)))
+    z_mean, z_log_var, _ = (_numpy(v) for v in encoder(x))
+    out = vae(x)
+    expect(np.allclose(_numpy(out[0]), z_mean, atol=1e-5), "call's first output is not the encoder's z_mean",
+           hint="z_mean, z_log_var, z = self.encoder(images); return z_mean, z_log_var, self.decoder(z)")
+    expect(np.allclose(_numpy(out[1]), z_log_var, atol=1e-5), "call's second output is not the encoder's z_log_var")

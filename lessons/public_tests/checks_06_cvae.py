@@ -216,3 +216,15 @@ def cvae_decodes_a_sample(ns):
     z_mean, _, shown = (_numpy(o) for o in cvae((images, labels)))
     expect(not np.allclose(shown.reshape(3, -1)[:, :2], z_mean), "the decoder got z_mean",
            hint="decode z, the encoder's third output (a draw around z_mean).")
+
+
+@public_check("cvae")
+def cvae_gives_the_encoder_the_labels(ns):
+    """the encoder gets the images and their labels: call's z_mean is the encoder's on [images, labels]"""
+    encoder = ns.build_cvae_encoder(latent_dim=2)
+    cvae = ns.CVAE(encoder, ns.build_cvae_decoder(latent_dim=2))
+    images, labels = _batch()
+    z_mean = _numpy(cvae((images, labels))[0])
+    expected = _numpy(encoder([images, labels])[0])
+    expect(np.allclose(z_mean, expected, atol=1e-5), "call's z_mean is not the encoder's for these images and labels",
+           hint="z_mean, z_log_var, z = self.encoder([images, labels]): the encoder needs the label too.")
