@@ -19,7 +19,7 @@ table { border-collapse: collapse; margin: 0.5em 0; }
 td, th { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 .full { background: #e8f5e9; } .part { background: #fff8e1; } .none { background: #ffebee; }
 figure { margin: 0.5em 0 1.5em; } figcaption { font-weight: bold; margin-bottom: 0.3em; }
-img { image-rendering: pixelated; }
+img { image-rendering: pixelated; max-width: 44vw; height: auto; }
 .thumbs img { height: 96px; margin: 2px; border: 1px solid #ccc; }
 .bar { display: inline-block; background: #5c6bc0; height: 0.9em; }
 """

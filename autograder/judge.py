@@ -65,6 +65,19 @@ def _one_line(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
 
+NUMPY_COMPARISON = ("Not equal to tolerance", "Arrays are not equal", "Arrays are not almost equal")
+
+
+def _numpy_comparison(text: str) -> str | None:
+    """numpy.testing's report in a student's words: the author's message and the largest difference."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith(NUMPY_COMPARISON):
+        return None
+    authored = lines[1] if len(lines) > 1 and not lines[1].startswith(("Mismatched", "(", "x:", "ACTUAL")) else ""
+    worst = next((line for line in lines if line.startswith("Max absolute difference")), "")
+    return "; ".join(part for part in (authored or "the values are not the expected ones", worst.lower()) if part)
+
+
 def describe(error: BaseException) -> str:
     """One line that tells a student what went wrong, without our internals."""
     from autograder.notebooks import NotebookError
@@ -87,6 +100,9 @@ def describe(error: BaseException) -> str:
         text = str(error).strip()
         if not text:
             return "a check failed"
+        numpy_words = _numpy_comparison(text)
+        if numpy_words:
+            return _one_line(numpy_words)
         authored = text.split("\nassert ", 1)[0].strip()
         return _one_line(authored if authored and not authored.startswith("assert ") else text.splitlines()[0])
     # The judge's own code met something it did not expect in the student's answers

@@ -138,6 +138,9 @@ def pictures_html(exercise: ExerciseResult) -> str:
         rows.append(f"<figure><figcaption>{escape(picture['title'])}</figcaption>"
                     f"<table><tr><th>your model</th><th>the reference solution</th></tr>"
                     f"<tr><td>{theirs}</td><td>{ours}</td></tr></table></figure>")
+    if rows:  # what the pictures are, so a blurry one is not read as a broken grader
+        rows.insert(0, "<p>Drawn by the grader from your model after its short, fixed training "
+                       "(the same for everyone), beside the reference solution's model after the same training.</p>")
     return "\n".join(rows)
 
 

@@ -8,7 +8,7 @@ With bubblewrap (and root, as on Gradescope) the contestant gets:
   process it started ends with it, ``setsid`` or not;
 * a file system made of read-only system and Python folders and the course
   library (no data: the judge sends what training needs and keeps the test sets),
-  and one writable scratch folder (also its ``/tmp`` and ``HOME``),
+  and one writable scratch folder (its ``HOME`` and ``TMPDIR``),
   removed afterwards. The solutions, the hidden tests, the thresholds, other
   students' files and the grader's own folders are not there at all;
 * an environment of a dozen variables chosen here, and rlimits on memory, file
@@ -313,8 +313,9 @@ class Sandbox(_Watched):
             os.chmod(self.private, 0o755)
             args += ["--ro-bind", str(masked), str(source)]
         args += ["--ro-bind", str(CONTESTANT_PACKAGE), f"{INSIDE_PACKAGE_ROOT}/contestant"]
-        args += ["--bind", str(self.scratch), SCRATCH, "--bind", str(self.scratch), "/tmp",
-                 "--proc", "/proc", "--dev", "/dev", "--chdir", SCRATCH]
+        # The scratch folder is HOME and TMPDIR. It is not mounted over /tmp: the course itself
+        # may live under /tmp (a fresh clone in CI), and /tmp's own files must stay out of sight anyway.
+        args += ["--bind", str(self.scratch), SCRATCH, "--proc", "/proc", "--dev", "/dev", "--chdir", SCRATCH]
         return _with_parent_folders(args)
 
     def _start(self, channel: socket.socket) -> subprocess.Popen:

@@ -145,3 +145,16 @@ def test_an_unreadable_notebook_is_mapped_by_its_prefix(fake_lessons):
 
 def test_terminal_colours_are_removed_from_messages():
     assert describe(ValueError("\x1b[1mInput 0\x1b[0m is incompatible")) == "ValueError: Input 0 is incompatible"
+
+
+def test_a_numpy_comparison_reads_as_the_authors_message_and_the_worst_difference():
+    import numpy as np
+
+    try:
+        np.testing.assert_allclose(np.ones(3), np.zeros(3), atol=1e-5, err_msg="call(x)[0] is not z_mean")
+    except AssertionError as error:
+        assert describe(error) == "call(x)[0] is not z_mean; max absolute difference among violations: 1."
+    try:
+        np.testing.assert_array_equal(np.arange(3), np.zeros(3))
+    except AssertionError as error:
+        assert describe(error).startswith("the values are not the expected ones")
