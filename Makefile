@@ -17,7 +17,7 @@ ifneq ($(strip $(DATA)),)
 export AECOURSE_DATA_DIR := $(abspath $(DATA))
 endif
 
-.PHONY: help venv lab lock grade test test-fast lessons bench gradescope classifier clean
+.PHONY: help venv lab lock grade test test-fast lessons bench bench-grading gradescope classifier clean
 
 # What `make test-fast` runs: no training, no nbval, no real-course grading (see the README).
 FAST_TESTS := tests/test_grader_units.py tests/test_grader_isolation.py tests/test_grader_hostile.py \
@@ -34,6 +34,7 @@ help:
 	@echo "make test-fast                         the tests that need no training and no nbval"
 	@echo "make lessons                           regenerate lessons/ from solutions/"
 	@echo "make bench                             speed and memory benchmarks"
+	@echo "make bench-grading [BASELINE=rev]      grading time of the reference, against an earlier commit"
 	@echo "make gradescope                        build dist/gradescope-autograder.zip"
 
 # requirements.lock pins every transitive dependency (`make lock` regenerates it).
@@ -48,7 +49,7 @@ venv: $(READY)
 
 # Jupyter Lab from the course's environment, in lessons/ (the kernel is the venv's Python).
 lab: $(READY)
-	$(VENV)/bin/jupyter lab --notebook-dir=lessons
+	$(VENV)/bin/jupyter lab --notebook-dir=lessons $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock: $(READY)
 	{ sed -n '/^#/p' requirements.lock; $(PY) -m pip freeze --exclude-editable; } > requirements.lock.new
@@ -68,6 +69,10 @@ lessons: $(READY)
 
 bench: $(READY)
 	$(PY) -m benchmarks
+
+# Today's grader against an earlier commit on the reference solutions, alternating runs.
+bench-grading: $(READY)
+	$(PY) -m benchmarks.grading $(if $(BASELINE),--baseline $(BASELINE))
 
 gradescope: $(READY)
 	$(PY) -m autograder.gradescope --out dist/gradescope-autograder.zip $(if $(VISIBILITY),--visibility $(VISIBILITY))

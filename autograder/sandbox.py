@@ -275,7 +275,12 @@ class Sandbox(_Watched):
     def _environment(self, inside_package_root: str, home: str) -> dict[str, str]:
         env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
         threads = str(self.settings.threads)
-        env.update(PATH="/usr/bin:/bin", HOME=home, TMPDIR=home, PYTHONPATH=inside_package_root,
+        # The course's packages are found where the judge found them (an editable install
+        # or a plain folder on sys.path, as in Gradescope's /autograder/source): their parents
+        # go on the path, and only the packages themselves are mounted.
+        parents = dict.fromkeys(os.path.dirname(folder) for folder in library_folders().values())
+        env.update(PATH="/usr/bin:/bin", HOME=home, TMPDIR=home,
+                   PYTHONPATH=os.pathsep.join([inside_package_root, *parents]),
                    PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", MPLBACKEND="Agg",
                    MPLCONFIGDIR=f"{home}/.matplotlib", KERAS_HOME=f"{home}/.keras", TF_CPP_MIN_LOG_LEVEL="2",
                    TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=str(max(2, self.settings.threads)),
