@@ -15,6 +15,7 @@ Google's in drawings, made once per session.
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -74,3 +75,14 @@ def full_cat_records():
 
     return random_records(REAL_CAT_COUNT, seed=12, countries=("FR", "BR", "JP", "US", "NL"),
                           recognized=(1, 1, 0))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Once every verdict is in, a late SIGINT must not turn the exit status into 130.
+
+    On 2026-12-01 three fresh-clone runs of .ci/run ended "683 passed" and then
+    exited 130: a SIGINT reached pytest after its last test, while it shut down.
+    Its sender is not found yet (every test file alone exits 0); until it is, the
+    status pytest computed is the one that counts.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
