@@ -78,11 +78,16 @@ def full_cat_records():
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Once every verdict is in, a late SIGINT must not turn the exit status into 130.
+    """Record pytest's own verdict, and keep a late SIGINT from replacing it.
 
-    On 2026-12-01 three fresh-clone runs of .ci/run ended "683 passed" and then
-    exited 130: a SIGINT reached pytest after its last test, while it shut down.
-    Its sender is not found yet (every test file alone exits 0); until it is, the
-    status pytest computed is the one that counts.
+    On 2026-12-01 four fresh-clone runs of .ci/run ended "683 passed" and the
+    process then exited 130 while shutting down, even with SIGINT ignored from
+    here on; the cause is not found yet (every test file alone exits 0). .ci/run
+    reads the status written here (PYTEST_STATUS_FILE) so that such a shutdown
+    does not hide a green run, and a failed test still fails CI.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    path = os.environ.get("PYTEST_STATUS_FILE")
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(f"{int(exitstatus)}\n")
