@@ -62,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run_grade(args) -> int:
     started = time.monotonic()
-    out = Path(args.out)
+    out = Path(args.out).resolve()  # judges run in folders of their own: their log paths must not be relative
     jobs = max(1, args.jobs or usable_cores())
     limits = Limits(timeout=args.timeout_per_exercise, memory_mb=args.memory_mb or default_memory_mb(jobs), jobs=jobs,
                     seed=args.seed, spawn=args.spawn)
