@@ -264,3 +264,16 @@ def test_feedback_pages_show_every_picture_and_each_decodes(graded):
     drawn = [t for t in graded.results("reference")["tests"] if t["name"].endswith("what your model drew")]
     assert drawn and drawn[0]["output_format"] == "html" and "data:image/png;base64," in drawn[0]["output"]
     assert drawn[0]["max_score"] == 0
+
+
+def test_a_relative_out_folder_works_as_make_grade_passes_it(fake, tmp_path):
+    """`make grade` passes --out grading-output: judges work in folders of their own, so the grader must resolve it."""
+    import subprocess
+    import sys
+
+    root, env = fake
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "solutions"), "--out", "relative-out"],
+                         cwd=tmp_path, env=dict(env, COURSE_MODE="fast", PYTHONPATH=str(fake_course.REPO)),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "100.0 %" in run.stdout and "could not start the contestant" not in run.stdout, run.stdout
