@@ -27,10 +27,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
-
 from autograder.notebooks import (BEGIN, END, REPO, NotebookError, carried_exercise, exercise_name, lessons,
                                   read_notebook)
+import nbformat  # after autograder.notebooks, which makes its import quick  # noqa: E402
 
 LESSONS = REPO / "lessons"
 

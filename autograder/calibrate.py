@@ -60,7 +60,6 @@ import time
 from pathlib import Path
 
 from autograder import pictures
-from autograder.judge import CONTESTANT_PRELOAD
 from autograder.notebooks import REPO
 
 MARGIN = 0.10
@@ -154,8 +153,7 @@ def calibrate_module(path: Path, seeds: list[int], command: str) -> dict:
         for seed in seeds:
             started = time.monotonic()
             # A fresh contestant per seed, as in grading (one judge, one contestant per exercise).
-            testing.configure(testing.JudgeSettings(seed=seed, threads=usable_cores(), cpu_seconds=3600,
-                                                    preload=CONTESTANT_PRELOAD))
+            testing.configure(testing.JudgeSettings(seed=seed, threads=usable_cores(), cpu_seconds=3600))
             pictures.recorded()  # forget what an earlier seed drew
             try:
                 values = fn(testing.contestant_for(lesson, exercise), reference, seed)

@@ -186,20 +186,26 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                 else:
                     slots[key] = None
                     lesson_jobs.setdefault((index, lesson), []).append(exercise)
-    # One judge per student and lesson: it grades the lesson's exercises one after the
-    # other, each in a contestant of its own, all forked from one warm sandbox.
-    for (index, lesson), exercises in lesson_jobs.items():
+    # A judge grades some of a student's lessons, exercise after exercise, each in a
+    # contestant of its own forked from the judge's one warm sandbox: one sandbox start
+    # (an interpreter importing TensorFlow) per judge. A class fills the cores with one
+    # judge per student; a lone student's lessons are split so that every core works.
+    students = {index for index, _ in lesson_jobs}
+    per_student = max(1, -(-limits.jobs // max(1, len(students))))
+    for index in sorted(students):
         submission = submissions[index]
-        tests = [t for exercise in exercises for t in plan[lesson][exercise]]
         folder = log_dir / safe_name(submission.name)
-        task = {"command": "run", "nodeids": [t.nodeid for t in tests], "exercises": exercises,
-                "notebook": str(submission.notebooks[lesson].resolve()), "hidden_tests": str(HIDDEN_TESTS),
-                # What the student's code printed, per exercise, and (apart) what the judge printed.
-                "contestant_log": str(folder / f"{lesson}.{{exercise}}.log")}
-        trains = sum(1 for e in exercises if any(t.trains for t in plan[lesson][e]))
-        jobs.append(Job((index, lesson), task, folder / f"{lesson}.judge.log", trains=bool(trains),
-                        budgets=len(exercises) + (TRAINING_BUDGET_FACTOR - 1) * trains))
-
+        mine = {lesson: exercises for (i, lesson), exercises in lesson_jobs.items() if i == index}
+        weights = {lesson: _budgets(plan, lesson, exercises) for lesson, exercises in mine.items()}
+        for group in split_lessons(weights, per_student):
+            tests = [t for lesson in group for exercise in mine[lesson] for t in plan[lesson][exercise]]
+            task = {"command": "run", "nodeids": [t.nodeid for t in tests],
+                    "notebooks": {lesson: str(submission.notebooks[lesson].resolve()) for lesson in group},
+                    "hidden_tests": str(HIDDEN_TESTS),
+                    # What the student's code printed, per exercise, and (apart) what the judge printed.
+                    "contestant_log": str(folder / "{lesson}.{exercise}.log")}
+            jobs.append(Job((index, tuple(group)), task, folder / f"{'+'.join(group)}.judge.log",
+                            trains=any(t.trains for t in tests), budgets=sum(weights[lesson] for lesson in group)))
     waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
     results: dict[int, StudentResult] = {}
 
@@ -214,10 +220,11 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
             on_student(index, result)
 
     def finished(done: Finished) -> None:
-        index, lesson = done.key
-        for exercise in lesson_jobs[(index, lesson)]:
-            slots[(index, lesson, exercise)] = score_exercise(lesson, exercise, plan[lesson][exercise], done)
-            waiting[index] -= 1
+        index, group = done.key
+        for lesson in group:
+            for exercise in lesson_jobs[(index, lesson)]:
+                slots[(index, lesson, exercise)] = score_exercise(lesson, exercise, plan[lesson][exercise], done)
+                waiting[index] -= 1
         if waiting[index] == 0:
             student_done(index)
 
@@ -229,6 +236,26 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
     if len(submissions) > 1:
         print(f"graded {len(submissions)} submissions in {elapsed:.1f} s", file=sys.stderr)
     return [results[i] for i in range(len(submissions))]
+
+
+def _budgets(plan: Plan, lesson: str, exercises: list[str]) -> float:
+    """How many exercise budgets a lesson may use: a training exercise counts TRAINING_BUDGET_FACTOR."""
+    return sum(TRAINING_BUDGET_FACTOR if any(t.trains for t in plan[lesson][e]) else 1 for e in exercises)
+
+
+def split_lessons(weights: dict[str, float], groups: int) -> list[list[str]]:
+    """The lessons in at most ``groups`` groups of about equal weight, each in course order.
+
+    Heaviest first, each onto the lightest group so far (the longest-processing-time rule).
+    """
+    totals = [0.0] * max(1, min(groups, len(weights)))
+    members: list[list[str]] = [[] for _ in totals]
+    for lesson in sorted(weights, key=lambda name: -weights[name]):
+        lightest = totals.index(min(totals))
+        totals[lightest] += weights[lesson]
+        members[lightest].append(lesson)
+    order = list(weights)
+    return [sorted(group, key=order.index) for group in members if group]
 
 
 def _note_duplicates(submission: Submission) -> None:

@@ -186,8 +186,9 @@ def pytest_args(hidden_tests: Path, extra: list[str]) -> list[str]:
     # -s: student output goes straight to the child's log file instead of being
     # buffered by pytest's capture (a student printing in a loop must not eat memory).
     # The rootdir is fixed so node ids are the same in the collecting and the running child.
+    # --durations: the judge's log names its slowest tests, which is where grading time goes.
     return ["-q", "-s", "--no-header", "-p", "no:cacheprovider", "--rootdir", str(hidden_tests.parent),
-            "-W", "ignore::DeprecationWarning", *extra]
+            "-W", "ignore::DeprecationWarning", "--durations=8", "--durations-min=0.5", *extra]
 
 
 # Modules the grader imports once so that every forked judge has them for free.
@@ -197,8 +198,6 @@ PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib", "nbformat", "pytest", "
            "aecourse", "aecourse.config", "aecourse.seeding", "autograder.notebooks", "autograder.testing",
            "autograder.remote")
 PRELOAD_ENV = "AUTOGRADER_PRELOAD"
-# What a contestant imports before its first request: the lessons' setup cells import these.
-CONTESTANT_PRELOAD = "numpy,tensorflow,keras,matplotlib.pyplot,aecourse.datasets,aecourse.plotting,public_tests"
 
 
 def preload() -> None:
@@ -243,14 +242,14 @@ def configure_process(threads: int, seed: int | None) -> None:
 
 
 def run_exercise(task: dict) -> int:
-    """Run the hidden tests listed in ``task["nodeids"]`` against ``task["notebook"]``."""
+    """Run the hidden tests listed in ``task["nodeids"]`` against ``task["notebooks"]`` (lesson -> notebook)."""
     from autograder import testing
 
     configure_process(task.get("threads", 1), task.get("seed"))
     testing.configure(testing.JudgeSettings(
-        submission=task.get("notebook"), seed=int(task.get("seed", 0)), threads=int(task.get("threads", 1)),
+        submissions=dict(task.get("notebooks", {})), seed=int(task.get("seed", 0)), threads=int(task.get("threads", 1)),
         cpu_seconds=float(task.get("cpu_seconds", 120.0)), memory_mb=int(task.get("memory_mb", 4096)),
-        log_file=task.get("contestant_log"), preload=task.get("contestant_preload", CONTESTANT_PRELOAD)))
+        log_file=task.get("contestant_log")))
     sink = ResultSink(task["result_file"])
     hidden = Path(task["hidden_tests"])
     # Node ids are relative to the rootdir, the folder above the hidden tests.

@@ -231,12 +231,12 @@ class Sandbox(_Watched):
             found.append(process)
         return found
 
-    def child(self, log_file: Path, fresh: bool = False) -> "Child":
-        """A new contestant, forked from the zygote (or, ``fresh``, a new interpreter) with its own log."""
+    def child(self, log_file: Path) -> "Child":
+        """A new contestant, forked from the zygote, with its own log."""
         ours, theirs = socket.socketpair()
         log = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            socket.send_fds(self.socket, [b"spawn" if fresh else b"fork"], [theirs.fileno(), log], socket.MSG_NOSIGNAL)
+            socket.send_fds(self.socket, [b"fork"], [theirs.fileno(), log], socket.MSG_NOSIGNAL)
             reply = self._ask_zygote()
         finally:
             theirs.close()

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autograder.notebooks import (Lesson, NotebookError, build_namespace, contestant_sources, exercise_cells,
                                   lesson_named, read_notebook)
@@ -44,13 +44,13 @@ CONTESTANT_PRELOAD_ENV = "AUTOGRADER_CONTESTANT_PRELOAD"
 
 @dataclass
 class JudgeSettings:
-    submission: str | None = None    # the student's notebook; None grades the reference
+    # lesson name -> the student's notebook; a lesson not listed grades the reference
+    submissions: dict[str, str] = field(default_factory=dict)
     seed: int = 0
     threads: int = 1
     cpu_seconds: float = 120.0       # the contestant's budget for this exercise
     memory_mb: int = 4096
-    log_file: str | None = None      # what the student's code prints
-    preload: str = "numpy"
+    log_file: str | None = None      # what the student's code prints ({lesson} and {exercise} filled in)
 
 
 _settings = JudgeSettings()
@@ -97,10 +97,10 @@ def reference_namespace(lesson: Lesson) -> dict:
 def contestant_for(lesson: Lesson, exercise: str, module=None):
     """The contestant of this exercise, started (and its cells run) on first use; then the same one.
 
-    One judge grades one lesson, exercise after exercise: each exercise gets a new
-    contestant forked from the judge's warm zygote (an exercise that trains gets a
-    fresh interpreter in the same sandbox), and the previous exercise's processes
-    end first. Returns a RemoteNamespace, or raises what running the cells raised,
+    One judge grades one or more lessons of a student, exercise after exercise: each
+    exercise gets a new contestant forked from the judge's one warm zygote, training exercises included (the
+    zygote has imported TensorFlow but never started its runtime, so a fork is safe),
+    and the previous exercise's processes end first. Returns a RemoteNamespace, or raises what running the cells raised,
     for every test that asks (so each test reports it).
     """
     from autograder.remote import Budget, Connection, RemoteNamespace
@@ -115,17 +115,24 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
                 finished.close()
         settings = _settings
         try:
-            cells = exercise_cells(read_notebook(settings.submission)) if settings.submission else None
+            notebook = settings.submissions.get(lesson.name)
+            cells = exercise_cells(read_notebook(notebook)) if notebook else None
             sources = contestant_sources(lesson, cells, exercise)
         except NotebookError as error:
             _contestants[key] = error
             raise
         log = Path(settings.log_file) if settings.log_file else Path(tempfile.gettempdir()) / f"{lesson.name}.log"
-        log = log.with_name(log.name.replace("{exercise}", exercise))
+        log = log.with_name(log.name.replace("{lesson}", lesson.name).replace("{exercise}", exercise))
         masked = dict(getattr(module, "DELEGATES", {}).get(exercise, {}))
+        # The zygote serves every lesson of this judge, so it imports what all their setup cells
+        # import; a sandbox of its own (masked) imports only what this lesson's do.
+        judged = [lesson] if masked else [lesson, *(lesson_named(name) for name in settings.submissions
+                                                    if name != lesson.name)]
+        preload = os.environ.get(CONTESTANT_PRELOAD_ENV)
+        if preload is None:
+            preload = _imports_of([source for each in judged for source in contestant_sources(each, None, exercise)])
         sandbox_settings = SandboxSettings(memory_mb=settings.memory_mb, threads=settings.threads,
-                                           preload=os.environ.get(CONTESTANT_PRELOAD_ENV, _imports_of(sources)),
-                                           exercise=exercise, masked=masked)
+                                           preload=preload, exercise=exercise, masked=masked)
         from autograder import registry
 
         declared = registry.by_id(HIDDEN_TESTS).get(exercise)
@@ -139,7 +146,7 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
                 if _zygote is not None:
                     _zygote.close()
                 _zygote = Sandbox(sandbox_settings, log.with_name(f"{lesson.name}.zygote.log"), zygote=True)
-            child = _zygote.child(log, fresh=trains)
+            child = _zygote.child(log)
         connection = Connection(sandbox_settings, budget, log, contestant=child)
         _protections = connection.protections
         _contestants[key] = connection
@@ -326,6 +333,32 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def load_trained_weights(model, weights, what: str, network: str) -> None:
+    """Weights a contestant trained, set into the judge's own ``model``; anything else fails the check.
+
+    ``what`` names the part ("encoder"), ``network`` the exercise's model ("VAE"), for the message.
+    """
+    _set_checked_weights(model, weights, f"the training of your {network} did not give the {what}'s weights as arrays",
+                         f"your trained {what}'s weights")
+
+
+def _set_checked_weights(model, weights, not_arrays: str, whose: str) -> None:
+    """``weights`` into ``model`` if they are arrays of its shapes; else an AssertionError worded for the student."""
+    import numpy as np
+
+    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+        raise AssertionError(not_arrays)
+    expected = [tuple(w.shape) for w in model.get_weights()]
+    got = [tuple(w.shape) for w in weights]
+    if got != expected:
+        def listed(shapes):
+            return f"{len(shapes)} weight arrays {shapes[:6]}{'...' if len(shapes) > 6 else ''}"
+
+        raise AssertionError(f"{whose} do not fit the architecture the exercise describes: "
+                             f"{listed(got)}, expected {listed(expected)}")
+    model.set_weights([w.astype("float32") for w in weights])
+
+
 def expect_reference_function(remote, reference_model, inputs, *, outputs=None, what: str = "model",
                               tolerance: float = 1e-4) -> None:
     """The student's model computes what the exercise's architecture computes, with the student's weights.
@@ -338,16 +371,8 @@ def expect_reference_function(remote, reference_model, inputs, *, outputs=None, 
     """
     import numpy as np
 
-    weights = remote.get_weights()
-    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
-        raise AssertionError(f"your {what} is not a Keras model the grader can read")
-    expected_shapes = [tuple(w.shape) for w in reference_model.get_weights()]
-    got_shapes = [tuple(w.shape) for w in weights]
-    if got_shapes != expected_shapes:
-        raise AssertionError(f"your {what}'s weights do not fit the architecture the exercise describes: "
-                             f"{len(got_shapes)} weight arrays {got_shapes[:6]}{'...' if len(got_shapes) > 6 else ''}, "
-                             f"expected {len(expected_shapes)} {expected_shapes[:6]}{'...' if len(expected_shapes) > 6 else ''}")
-    reference_model.set_weights(weights)
+    _set_checked_weights(reference_model, remote.get_weights(), f"your {what} is not a Keras model the grader can read",
+                         f"your {what}'s weights")
     theirs = _as_list(remote.predict(inputs, verbose=0))
     ours = _as_list(reference_model.predict(inputs, verbose=0))
     if len(theirs) != len(ours):

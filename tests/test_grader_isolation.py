@@ -233,15 +233,18 @@ def test_a_run_stopped_part_way_finishes_with_resume(fake, tmp_path):
     grader.wait()
     assert (out / "results" / "anna" / "results.json").exists()
     assert not (out / "results" / "ben" / "results.json").exists()
+    # Ben hands in a quick wrong answer meanwhile: the rest of the run need not wait for his sleep.
+    nbformat.write(fake_course.with_cell("add", "def add(a, b):\n    return 0"), students / "ben" / f"{fake_course.LESSON}.ipynb")
     again = run_grader(str(students), "--jobs", "1", "--resume", out=out, env=env)
     assert again.returncode == 0, again.stderr
     assert "resuming: 1 of 2 student(s) already graded" in again.stdout
     assert again.exercise_scores("anna") == {"add": (3, 3), "scale": (3, 3), "counter": (3, 3)}
     assert again.exercise_scores("ben")["add"] == (0, 3)
-    # A changed notebook is graded again, not taken from the saved result.
+    # A changed notebook is graded again, not taken from the saved result; ben's is unchanged now.
     nbformat.write(fake_course.with_cell("add", "def add(a, b):\n    return 0"), students / "anna" / f"{fake_course.LESSON}.ipynb")
     third = run_grader(str(students), "--jobs", "1", "--resume", out=out, env=env)
     assert "resuming: 1 of 2" in third.stdout and third.exercise_scores("anna")["add"] == (0, 3)
+    assert third.exercise_scores("ben")["add"] == (0, 3)
 
 
 def test_feedback_pages_show_every_picture_and_each_decodes(graded):

@@ -281,14 +281,13 @@ def zygote(control: socket.socket) -> None:
     """Start one contestant per request of the judge, from this warm process; say how each ended.
 
     Requests come on ``control`` (a SOCK_SEQPACKET socket) with two file
-    descriptors, the new contestant's socket and its log: ``fork`` (a copy of this
-    process, which has imported the heavy modules already) or ``spawn`` (a fresh
-    interpreter, for training). The answer is the new process's pid. ``status PID``
+    descriptors, the new contestant's socket and its log: ``fork`` makes a copy of
+    this process, which has imported the heavy modules but started no TensorFlow
+    runtime (so the copy can train). The answer is the new process's pid. ``status PID``
     answers its exit code once it has ended (negative: killed by that signal),
     else ``running``.
     """
     import select
-    import subprocess
 
     ended: dict[int, int] = {}
 
@@ -320,26 +319,22 @@ def zygote(control: socket.socket) -> None:
             pid = int(command.split()[1])
             control.sendall(str(ended.get(pid, "running")).encode())
             continue
-        if len(fds) != 2:
+        if command != "fork" or len(fds) != 2:
             for fd in fds:
                 os.close(fd)
             control.sendall(b"error")
             continue
         channel, log = fds
-        if command == "fork":
-            pid = os.fork()
-            if pid == 0:  # the new contestant: its own session, its own log, nothing of the zygote's loop
-                try:
-                    control.close()
-                    os.setsid()
-                    os.dup2(log, 1)
-                    os.dup2(log, 2)
-                    serve(socket.socket(fileno=channel))
-                finally:
-                    os._exit(0)
-        else:
-            pid = subprocess.Popen([sys.executable, "-m", "contestant.server", str(channel)], pass_fds=(channel,),
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True).pid
+        pid = os.fork()
+        if pid == 0:  # the new contestant: its own session, its own log, nothing of the zygote's loop
+            try:
+                control.close()
+                os.setsid()
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                serve(socket.socket(fileno=channel))
+            finally:
+                os._exit(0)
         os.close(channel)
         os.close(log)
         control.sendall(str(pid).encode())

@@ -18,7 +18,8 @@ import numpy as np
 
 from aecourse.plotting import image_grid
 from autograder import pictures
-from autograder.testing import expect_reference_function, expect_threshold, grading_seed, local_model, points
+from autograder.testing import (expect_reference_function, expect_threshold, grading_seed, load_trained_weights,
+                                local_model, points)
 
 LESSON = "04_vae"
 LN2 = math.log(2.0)
@@ -58,14 +59,23 @@ def _bce(x, p):
     return per_pixel.reshape(len(x), -1).sum(axis=1)
 
 
+def _as_pixels(images):
+    """load_mnist()'s floats back as the uint8 they were made from (k / 255 round-trips exactly)."""
+    return np.round(images * 255.0).astype("uint8")
+
+
 def _mnist():
     from aecourse.datasets import load_mnist
 
     return load_mnist()
 
 
-def _train_vae(x_train, seed, epochs, batch_size, peak_lr, warmup_epochs):
-    """Probe (runs in the contestant): the grader's fixed training of the VAE; returns its weights."""
+def _train_vae(pixels, seed, epochs, batch_size, peak_lr, warmup_epochs):
+    """Probe (runs in the contestant): the grader's fixed training of the VAE; returns its weights.
+
+    ``pixels``: the training digits as uint8 0..255 (a quarter of the bytes of floats to send).
+    """
+    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
     set_seed(seed)
     encoder, decoder = build_encoder(latent_dim=2), build_decoder(latent_dim=2)
     vae = VAE(encoder, decoder)
@@ -73,18 +83,6 @@ def _train_vae(x_train, seed, epochs, batch_size, peak_lr, warmup_epochs):
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
     vae.fit(x_train, epochs=epochs, batch_size=batch_size, verbose=0)
     return [encoder.get_weights(), decoder.get_weights()]
-
-
-def _load_weights(model, weights, what):
-    """The contestant's weights in the judge's own model; anything else is a failed check."""
-    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
-        raise AssertionError(f"the training of your VAE did not give the {what}'s weights as arrays")
-    expected = [tuple(w.shape) for w in model.get_weights()]
-    got = [tuple(w.shape) for w in weights]
-    if got != expected:
-        raise AssertionError(f"your trained {what}'s weights do not fit the architecture the exercise describes: "
-                             f"{got[:6]}, expected {expected[:6]}")
-    model.set_weights([w.astype("float32") for w in weights])
 
 
 def measure_vae(student, reference, seed: int) -> dict[str, float]:
@@ -104,13 +102,14 @@ def measure_vae(student, reference, seed: int) -> dict[str, float]:
 
     (x_train, _), (x_test, _) = _mnist()
     # The training images are the judge's too: a patched load_mnist in the notebook changes nothing.
-    trained = student.probe(_train_vae, x_train, seed, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR, TRAIN_WARMUP_EPOCHS)
+    trained = student.probe(_train_vae, _as_pixels(x_train), seed,
+                            TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR, TRAIN_WARMUP_EPOCHS)
     if not isinstance(trained, list) or len(trained) != 2:
         raise AssertionError("the training of your VAE did not give back an encoder's and a decoder's weights")
     set_seed(seed)  # the judge's Sampling draws the test set's z reproducibly
     encoder, decoder = reference.build_encoder(latent_dim=2), reference.build_decoder(latent_dim=2)
-    _load_weights(encoder, trained[0], "encoder")
-    _load_weights(decoder, trained[1], "decoder")
+    load_trained_weights(encoder, trained[0], "encoder", "VAE")
+    load_trained_weights(decoder, trained[1], "decoder", "VAE")
 
     z_mean, z_log_var, z = (np.asarray(a, dtype="float64") for a in encoder.predict(x_test, batch_size=1000, verbose=0))
     decoded = np.asarray(decoder.predict(f32(z), batch_size=1000, verbose=0), dtype="float64")

@@ -15,12 +15,13 @@ import numpy as np
 
 from aecourse.plotting import image_grid
 from autograder import pictures
-from autograder.testing import expect_reference_function, expect_threshold, grading_seed, points
+from autograder.testing import (expect_reference_function, expect_threshold, grading_seed, load_trained_weights,
+                                points)
 
 LESSON = "06_cvae"
 
 # The grader's fixed budget for training the CVAE (independent of COURSE_MODE).
-TRAIN_EPOCHS = 3
+TRAIN_EPOCHS = 2
 TRAIN_BATCH = 500
 TRAIN_PEAK_LR = 1.6e-2   # the lessons' recipe: one epoch of warm-up to the peak, then a cosine to 0
 N_PER_DIGIT = 100
@@ -57,8 +58,13 @@ def _bce(x, p):
     return (-(x * np.log(p) + (1 - x) * np.log(1 - p))).reshape(len(x), -1).sum(axis=1)
 
 
-def _train_cvae(x_train, labels, seed, epochs, batch_size, peak_lr):
-    """Probe (runs in the contestant): the grader's fixed training of the CVAE; returns its weights."""
+def _train_cvae(pixels, digits, seed, epochs, batch_size, peak_lr):
+    """Probe (runs in the contestant): the grader's fixed training of the CVAE; returns its weights.
+
+    ``pixels``: the training digits as uint8 0..255, ``digits`` their labels (a quarter of the bytes to send).
+    """
+    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
+    labels = np.eye(10, dtype="float32")[digits]
     set_seed(seed)
     encoder, decoder = build_cvae_encoder(latent_dim=2), build_cvae_decoder(latent_dim=2)
     cvae = CVAE(encoder, decoder)
@@ -66,18 +72,6 @@ def _train_cvae(x_train, labels, seed, epochs, batch_size, peak_lr):
     cvae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
     cvae.fit((x_train, labels), epochs=epochs, batch_size=batch_size, verbose=0)
     return [encoder.get_weights(), decoder.get_weights()]
-
-
-def _load_weights(model, weights, what):
-    """The contestant's weights in the judge's own model; anything else is a failed check."""
-    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
-        raise AssertionError(f"the training of your CVAE did not give the {what}'s weights as arrays")
-    expected = [tuple(w.shape) for w in model.get_weights()]
-    got = [tuple(w.shape) for w in weights]
-    if got != expected:
-        raise AssertionError(f"your trained {what}'s weights do not fit the architecture the exercise describes: "
-                             f"{got[:6]}, expected {expected[:6]}")
-    model.set_weights([w.astype("float32") for w in weights])
 
 
 def measure_cvae(student, reference, seed: int) -> dict[str, float]:
@@ -97,13 +91,14 @@ def measure_cvae(student, reference, seed: int) -> dict[str, float]:
     (x_train, y_train), (x_test, y_test) = load_mnist()
     eye = np.eye(10, dtype="float32")
     # The training set is the judge's too: a patched load_mnist in the notebook changes nothing.
-    trained = student.probe(_train_cvae, x_train, eye[y_train], seed, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR)
+    pixels = np.round(x_train * 255.0).astype("uint8")  # load_mnist()'s k / 255 round-trips exactly
+    trained = student.probe(_train_cvae, pixels, y_train.astype("uint8"), seed, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR)
     if not isinstance(trained, list) or len(trained) != 2:
         raise AssertionError("the training of your CVAE did not give back an encoder's and a decoder's weights")
     set_seed(seed)  # the judge's Sampling draws the test set's z reproducibly
     encoder, decoder = reference.build_cvae_encoder(latent_dim=2), reference.build_cvae_decoder(latent_dim=2)
-    _load_weights(encoder, trained[0], "encoder")
-    _load_weights(decoder, trained[1], "decoder")
+    load_trained_weights(encoder, trained[0], "encoder", "CVAE")
+    load_trained_weights(decoder, trained[1], "decoder", "CVAE")
 
     z_mean, z_log_var, z = (np.asarray(a, dtype="float64")
                             for a in encoder.predict([x_test, eye[y_test]], batch_size=1000, verbose=0))
