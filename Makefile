@@ -58,11 +58,15 @@ lock: $(READY)
 grade: $(READY)
 	COURSE_MODE=fast $(PY) -m autograder grade "$(SUBMISSION)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS))
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, so a
+# notebook's cells run in order in one kernel and a module's fixtures are built once.
+PARALLEL := -n auto --dist loadfile
+
 test: $(READY)
-	COURSE_MODE=fast $(PY) -m pytest tests --nbval-lax solutions -p no:cacheprovider
+	COURSE_MODE=fast $(PY) -m pytest tests --nbval-lax solutions -p no:cacheprovider $(PARALLEL)
 
 test-fast: $(READY)
-	COURSE_MODE=fast $(PY) -m pytest $(FAST_TESTS) -p no:cacheprovider
+	COURSE_MODE=fast $(PY) -m pytest $(FAST_TESTS) -p no:cacheprovider $(PARALLEL)
 
 lessons: $(READY)
 	$(PY) -m autograder.assign

@@ -40,7 +40,8 @@ def parser() -> argparse.ArgumentParser:
                    help="instead of PATH: a JSON list of {name, notebooks, lessons?, exercises?}")
     g.add_argument("--out", default="grading-output", help="folder for the reports (default: grading-output)")
     g.add_argument("--jobs", type=int,
-                   help="exercises graded at once (default: one per core; each gets cores / jobs threads)")
+                   help="judges at once, each grading a student's lessons one exercise at a time "
+                        "(default: one per core; each gets cores / jobs threads)")
     g.add_argument("--timeout-per-exercise", type=float, default=Limits.timeout, metavar="S",
                    help=f"CPU seconds per exercise and thread it may use (default {Limits.timeout:g}); "
                         "code that computes nothing for a quarter of that (at least 10 s) is stopped too")

@@ -1,10 +1,10 @@
-"""Grade submissions: list the hidden tests, run each exercise in a child, score.
+"""Grade submissions: list the hidden tests, run them in judges (a judge per student, or a few), score.
 
 The score is computed here, in the grader's own process, from the list of
 tests and points that ``collect_plan`` made before any student code ran. A
-child only reports which tests passed; a test it does not report (because the
+judge only reports which tests passed; a test it does not report (because the
 student's code crashed, hung, exited or ate memory) scores nothing and gets
-the child's fate as its message.
+the contestant's fate as its message.
 """
 
 from __future__ import annotations

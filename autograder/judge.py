@@ -1,7 +1,7 @@
-"""The judge: run one exercise's hidden tests with pytest, asking a sandboxed contestant.
+"""The judge: run the hidden tests of some lessons of one student with pytest, asking sandboxed contestants.
 
-The grader (``autograder.runner``) starts one judge process per exercise and per
-submission. The judge never executes a student's code: the ``student`` fixture
+The grader (``autograder.grading``, ``autograder.runner``) starts a judge process per
+student, or a few per student when the cores outnumber the students. The judge never executes a student's code: the ``student`` fixture
 (``autograder.testing``) starts a contestant in a sandbox (``autograder.sandbox``)
 and turns the test's calls into requests (``autograder.remote``). Assertions, pass
 marks, the reference classifier, the data used for judging and the verdicts all

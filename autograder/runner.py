@@ -7,7 +7,8 @@ only schedules judges, keeps a broken judge from stalling the run, and turns a
 judge that died into a message that blames the grader, not the student.
 
 The grader imports the heavy modules once, without starting TensorFlow's
-runtime, and forks a judge per exercise: a fork costs a fraction of a second
+runtime, and forks each judge (a judge grades some lessons of one student,
+see ``autograder.grading``): a fork costs a fraction of a second
 where a fresh interpreter costs seconds (``--spawn`` forces fresh ones, with
 the same verdicts). Each judge leads its own process group; when it ends,
 anything left in its group is killed.

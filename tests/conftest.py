@@ -88,6 +88,6 @@ def pytest_sessionfinish(session, exitstatus):
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     path = os.environ.get("PYTEST_STATUS_FILE")
-    if path:
+    if path and not hasattr(session.config, "workerinput"):  # an xdist worker's status is only its share
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(f"{int(exitstatus)}\n")

@@ -6,20 +6,22 @@ separate students listed in a manifest:
 * ``reference``: the master notebooks (``solutions/``): 100 % on every exercise;
 * ``lessons``: student notebooks freshly generated from the masters (what
   ``make lessons`` writes): 0 on every exercise, one "not implemented" line each;
-* one student per planted bug (``tests/planted_bugs/bugs_NN_name.py``, edits applied
-  by ``tests/planted.py``): the master with that one exercise cell replaced by a
-  deliberately wrong version. It must lose points on that exercise.
+* the planted bugs (``tests/planted_bugs/bugs_NN_name.py``, edits applied by
+  ``tests/planted.py``), dealt into a few students: student ``bugs.roundR`` holds
+  the R-th planted bug of each lesson, so at most one bug per lesson. Each bug
+  must lose points on its exercise.
 
 "On exactly that exercise": the grader builds the namespace of exercise Y from
 the master's setup cells, the reference cells of the other exercises and the
 student's cell for Y (``notebooks.contestant_sources``). In a planted-bug notebook
 every cell but the buggy one is the master's, so grading any other exercise Y
 is the very computation that gave the reference its 100 %. The test checks that
-premise (the other cells are the master's) and, end to end, grades the first
-planted bug of lessons without training in full. Every other planted bug is
-graded on its own exercise only, which keeps this file within minutes; the
-fake course (test_grader_isolation.py) shows the same isolation against
-crashing, hanging and exiting code.
+premise (the other cells are the master's) and, end to end, grades round 0 in
+full but for the training checks of other exercises: every other exercise of
+each of its bugs' lessons keeps full marks. The other rounds are graded on their
+bugs' exercises only, which keeps this file within minutes; the fake course
+(test_grader_isolation.py) shows the same isolation against crashing, hanging
+and exiting code.
 
 Training-based exercises (``registry.Exercise.trains``) train a model for every bug graded; by default only their first
 planted bug is graded.
@@ -66,6 +68,15 @@ def selected_bugs():
     return [bug for bug in planted_bugs() if everything or bug[1] not in training or bug[2] == 0]
 
 
+def bug_rounds(bugs):
+    """The bugs dealt into rounds: round r holds the r-th bug of each lesson (so one per lesson at most)."""
+    per_lesson: dict[str, list] = {}
+    for bug in bugs:
+        per_lesson.setdefault(bug[0], []).append(bug)
+    return [[listed[r] for listed in per_lesson.values() if r < len(listed)]
+            for r in range(max(map(len, per_lesson.values()), default=0))]
+
+
 def need_mnist() -> None:
     """The hidden tests train on MNIST: without it, skip (fail under CI_REQUIRE_DATA=1), as tests/conftest.py does."""
     from aecourse.download import fetch
@@ -109,19 +120,24 @@ def _grade_course(tmp_path_factory):
     manifest.append({"name": "lessons", "notebooks": [str(p) for p in sorted((work / "lessons").glob("*.ipynb"))]})
     bugs = {}
     training = training_exercises()
-    full_lessons = set()
-    for lesson, exercise, index, _why, source in selected_bugs():
-        name = f"bug.{exercise}.{index}"
-        path = work / "bugs" / name / MASTERS[lesson].master.name
-        path.parent.mkdir(parents=True)
-        nbformat.write(with_cell(read_notebook(MASTERS[lesson].master), exercise, source), path)
-        entry = {"name": name, "notebooks": [str(path)], "lessons": [lesson], "exercises": [exercise]}
-        lesson_trains = set(exercise_cells(read_notebook(MASTERS[lesson].master))) & training
-        if lesson not in full_lessons and not lesson_trains:
-            entry.pop("exercises")  # graded in full: every other exercise must keep its marks
-            full_lessons.add(lesson)
-        manifest.append(entry)
-        bugs[name] = (lesson, exercise, index, path, "exercises" not in entry)
+    for number, dealt in enumerate(bug_rounds(selected_bugs())):
+        # One student per round, with at most one planted bug per lesson: a bug's own exercise
+        # must lose points, and (round 0, graded in full but for the other training checks)
+        # every other exercise of its lesson must keep them. One judge, one sandbox start, per round.
+        student = f"bugs.round{number}"
+        notebooks, exercises = [], set()
+        for lesson, exercise, index, _why, source in dealt:
+            path = work / "bugs" / student / MASTERS[lesson].master.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(with_cell(read_notebook(MASTERS[lesson].master), exercise, source), path)
+            notebooks.append(str(path))
+            exercises.add(exercise)
+            bugs[f"bug.{exercise}.{index}"] = (lesson, exercise, index, path, student, number == 0)
+        if number == 0:
+            exercises |= {e for lesson, _, _, _, _ in dealt
+                          for e in exercise_cells(read_notebook(MASTERS[lesson].master)) if e not in training}
+        manifest.append({"name": student, "notebooks": notebooks, "lessons": [d[0] for d in dealt],
+                         "exercises": sorted(exercises)})
     master_01 = read_notebook(MASTERS["01_quickdraw"].master)
     for exercise, body in DELEGATING.items():
         cell = exercise_cells(master_01)[exercise]
@@ -245,22 +261,24 @@ def test_every_exercise_has_at_least_two_planted_bugs():
 @pytest.mark.parametrize("bug", [f"bug.{e}.{i}" for _, e, i, _, _ in selected_bugs()])
 def test_a_planted_bug_loses_points_on_its_exercise_only(course, bug):
     graded, bugs = course
-    lesson, exercise, index, path, full = bugs[bug]
-    scores = graded.exercise_scores(bug)
+    lesson, exercise, index, path, student, full = bugs[bug]
+    scores = graded.exercise_scores(student)
     score, maximum = scores[exercise]
-    assert score < maximum, f"planted bug {index} of {exercise} was not caught:\n{graded.block(bug)}"
+    assert score < maximum, f"planted bug {index} of {exercise} was not caught:\n{graded.block(student)}"
     # The rest of the notebook is the master's, so the other exercises are graded exactly as the reference was.
-    student, master = exercise_cells(read_notebook(path)), exercise_cells(read_notebook(MASTERS[lesson].master))
-    assert {k: v for k, v in student.items() if k != exercise} == {k: v for k, v in master.items() if k != exercise}
+    mine, master = exercise_cells(read_notebook(path)), exercise_cells(read_notebook(MASTERS[lesson].master))
+    assert {k: v for k, v in mine.items() if k != exercise} == {k: v for k, v in master.items() if k != exercise}
     if full:
-        others = {e: s for e, s in scores.items() if e != exercise}
-        assert others and all(s == m for s, m in others.values()), graded.block(bug)
+        others = {e: s for e, s in scores.items() if e != exercise and e in master}
+        assert others and all(s == m for s, m in others.values()), graded.block(student)
 
 
 def test_grades_csv_lists_every_student_with_numbers(course):
     graded, bugs = course
     rows = graded.csv_rows()
-    assert set(rows) == {"reference", "lessons", "helper_elsewhere", "patches_the_judging", *bugs, *(f"delegates.{e}" for e in DELEGATING)}
+    students = {student for *_, student, _full in bugs.values()}
+    assert set(rows) == {"reference", "lessons", "helper_elsewhere", "patches_the_judging", *students,
+                         *(f"delegates.{e}" for e in DELEGATING)}
     for row in rows.values():
         assert float(row["total"]) <= float(row["max"])
         assert 0.0 <= float(row["percent"]) <= 100.0

@@ -158,3 +158,15 @@ def test_a_numpy_comparison_reads_as_the_authors_message_and_the_worst_differenc
         np.testing.assert_array_equal(np.arange(3), np.zeros(3))
     except AssertionError as error:
         assert describe(error).startswith("the values are not the expected ones")
+
+
+def test_a_lone_students_lessons_are_split_into_groups_of_about_equal_weight():
+    from autograder.grading import split_lessons
+
+    weights = {"01": 2, "02": 2, "03": 5, "04": 8, "05": 2, "06": 7}  # the course's exercise budgets
+    # By hand: 04 and 06 open the two groups (8, 7); 03 joins the lighter (7 -> 12); the three
+    # weights of 2 go to the lighter each time (8 -> 10 -> 12, then the tie goes to the first: 14).
+    assert split_lessons(weights, 2) == [["01", "02", "04", "05"], ["03", "06"]]
+    assert split_lessons(weights, 1) == [["01", "02", "03", "04", "05", "06"]]
+    assert split_lessons({"01": 1, "02": 1}, 8) == [["01"], ["02"]]
+    assert split_lessons({}, 2) == []
