@@ -6,7 +6,7 @@ budget) are executed up to the cell that measures the test loss, in a fresh
 interpreter, exactly as the notebook runs them. The targets are the course's
 (issue "six lessons"): VAE <= 157 nats, CVAE <= 135 nats, each the mean over
 the test set averaged over 5 passes. The same recipe on other seeds, and so
-the margin, is in the README ("Quality").
+the margin, is in benchmarks/results.md ("Quality on the real test sets").
 """
 
 from __future__ import annotations
