@@ -82,6 +82,7 @@ def describe(error: BaseException) -> str:
     """One line that tells a student what went wrong, without our internals."""
     from autograder.notebooks import NotebookError
     from autograder.remote import ContestantGone, RemoteError
+    from autograder.sandbox import SandboxError
 
     if isinstance(error, RemoteError):
         return NOT_IMPLEMENTED if error.stub else _one_line(error)   # worded by the contestant
@@ -89,6 +90,9 @@ def describe(error: BaseException) -> str:
         return _one_line(error)
     if isinstance(error, NotebookError):
         return _one_line(error)
+    if isinstance(error, SandboxError):  # the machine's fault, never the answer's
+        return _one_line(f"grader error, not your code: the grader could not start your code's sandbox ({error}); "
+                         "tell your instructor")
     if isinstance(error, pytest.fail.Exception):
         return _one_line(error.msg or "failed")
     if isinstance(error, pytest.skip.Exception):

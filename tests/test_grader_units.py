@@ -170,3 +170,11 @@ def test_a_lone_students_lessons_are_split_into_groups_of_about_equal_weight():
     assert split_lessons(weights, 1) == [["01", "02", "03", "04", "05", "06"]]
     assert split_lessons({"01": 1, "02": 1}, 8) == [["01"], ["02"]]
     assert split_lessons({}, 2) == []
+
+
+def test_a_sandbox_that_cannot_start_is_reported_as_the_graders_fault():
+    from autograder.sandbox import SandboxError
+
+    text = judge_describe(SandboxError("the contestant's zygote did not start (no answer)"))
+    assert text.startswith("grader error, not your code") and "zygote did not start" in text
+    assert "could not use your answer" not in text
