@@ -45,6 +45,7 @@ ZYGOTE_START_SECONDS = 300                # importing TensorFlow on a loaded mac
 ADDRESS_SPACE_SLACK_MB = 16_384           # TensorFlow maps far more address space than it touches
 OUTPUT_LIMIT = 64 * 2**20                 # bytes of printed output (and of any one file) per exercise
 MAX_PROCESSES = 512                       # per contestant uid: a fork bomb stops here
+KILL_SECONDS = 10                         # to end every process of an exercise, a fork bomb's included
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "COURSE_MODE", "LANG")
 
 
@@ -449,7 +450,23 @@ class Child(_Watched):
         return self.sandbox.exercise_processes()
 
     def _kill_all(self) -> None:
-        _kill(self.sandbox.exercise_processes())
+        # A fork bomb forks while it is being killed: kill until nothing of the exercise is
+        # left, so that the next exercise in this sandbox is not charged for its memory.
+        deadline = time.monotonic() + KILL_SECONDS
+        while time.monotonic() < deadline:
+            left = [p for p in self.sandbox.exercise_processes() if _alive(p)]
+            if not left:
+                return
+            _kill(left)
+            psutil.wait_procs(left, timeout=0.2)
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Running (a zombie holds no memory and waits only for its parent to reap it)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _kill(processes) -> None:

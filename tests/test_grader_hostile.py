@@ -302,7 +302,9 @@ def graded(tmp_path_factory, listener):
         put(name, fake_course.with_cell("add", textwrap.dedent(source).replace("{port}", str(port)).strip()))
     put("zzz_honest", fake_course.master())
     before = {p.pid for p in psutil.process_iter()}
-    graded = run_grader(str(students), "--jobs", "2", "--timeout-per-exercise", "5", "--memory-mb", "1500",
+    # More judges than cores: a crowded run, where a fork bomb takes longest to end (it must
+    # still be gone before the student's next exercise starts in the same sandbox).
+    graded = run_grader(str(students), "--jobs", "4", "--timeout-per-exercise", "5", "--memory-mb", "1500",
                         out=tmp_path_factory.mktemp("out"), env=env, timeout=1200)
     graded.before = before
     return graded
