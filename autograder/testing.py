@@ -32,7 +32,7 @@ import pytest
 from dataclasses import dataclass, field
 
 from autograder.notebooks import (Lesson, NotebookError, build_namespace, contestant_sources, exercise_cells,
-                                  lesson_named, read_notebook)
+                                  lesson_named, read_notebook, setup_cells, without_magics)
 from public_tests.framework import Namespace
 
 # AUTOGRADER_HIDDEN_TESTS / AUTOGRADER_THRESHOLDS point the grader elsewhere
@@ -98,10 +98,11 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
     """The contestant of this exercise, started (and its cells run) on first use; then the same one.
 
     One judge grades one or more lessons of a student, exercise after exercise: each
-    exercise gets a new contestant forked from the judge's one warm zygote, training exercises included (the
-    zygote has imported TensorFlow but never started its runtime, so a fork is safe),
-    and the previous exercise's processes end first. Returns a RemoteNamespace, or raises what running the cells raised,
-    for every test that asks (so each test reports it).
+    exercise gets a new contestant forked from the judge's one warm zygote, training
+    exercises included (the zygote has imported TensorFlow but never started its
+    runtime, so a fork is safe), and the previous exercise's processes end first.
+    Returns a RemoteNamespace, or raises what running the cells raised, for every
+    test that asks (so each test reports it).
     """
     from autograder.remote import Budget, Connection, RemoteNamespace
     from autograder.sandbox import Sandbox, SandboxSettings
@@ -130,7 +131,7 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
                                                     if name != lesson.name)]
         preload = os.environ.get(CONTESTANT_PRELOAD_ENV)
         if preload is None:
-            preload = _imports_of([source for each in judged for source in contestant_sources(each, None, exercise)])
+            preload = _setup_imports(judged)
         sandbox_settings = SandboxSettings(memory_mb=settings.memory_mb, threads=settings.threads,
                                            preload=preload, exercise=exercise, masked=masked)
         from autograder import registry
@@ -162,19 +163,18 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
     return RemoteNamespace(connection)
 
 
-def _imports_of(sources: list[tuple[str, str]]) -> str:
-    """The modules the lesson's setup cells import: what its zygote imports before forking."""
+def _setup_imports(judged: list[Lesson]) -> str:
+    """The modules these lessons' setup cells import: what a zygote imports before forking."""
     import ast
 
     names: list[str] = []
-    for filename, source in sources:
-        if " setup " not in filename:
-            continue
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.append(node.module)
+    for lesson in judged:
+        for source in setup_cells(read_notebook(lesson.master)):
+            for node in ast.walk(ast.parse(without_magics(source))):
+                if isinstance(node, ast.Import):
+                    names += [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.append(node.module)
     return ",".join(dict.fromkeys(names))
 
 
