@@ -20,11 +20,13 @@ endif
 .PHONY: help venv lab lock grade test test-fast lessons bench bench-grading gradescope classifier clean
 
 # What `make test-fast` runs: no training, no nbval, no real-course grading (see the README).
-FAST_TESTS := tests/test_grader_units.py tests/test_grader_isolation.py tests/test_grader_hostile.py \
-	tests/test_public_checks.py tests/test_lessons.py tests/test_assign_safety.py tests/test_exercises.py \
-	tests/test_quiet.py tests/test_submission_zip.py tests/test_resources.py tests/test_visibility.py \
-	tests/test_environment.py tests/test_calibrate.py tests/test_quickdraw.py tests/test_download.py \
-	tests/test_check_agrees_with_grader.py
+# Longest first: each worker takes the next file as it finishes one, so the long files start
+# at once and the short ones fill in (--no-loadscope-reorder keeps this order).
+FAST_TESTS := tests/test_check_agrees_with_grader.py tests/test_grader_hostile.py tests/test_grader_isolation.py \
+	tests/test_download.py tests/test_quiet.py tests/test_calibrate.py tests/test_quickdraw.py \
+	tests/test_grader_units.py tests/test_public_checks.py tests/test_lessons.py tests/test_assign_safety.py \
+	tests/test_exercises.py tests/test_submission_zip.py tests/test_resources.py tests/test_visibility.py \
+	tests/test_environment.py
 
 help:
 	@echo "make lab                               (students) build the environment if missing, open lessons/ in Jupyter Lab"
@@ -66,7 +68,7 @@ test: $(READY)
 	COURSE_MODE=fast $(PY) -m pytest tests --nbval-lax solutions -p no:cacheprovider $(PARALLEL)
 
 test-fast: $(READY)
-	COURSE_MODE=fast $(PY) -m pytest $(FAST_TESTS) -p no:cacheprovider $(PARALLEL)
+	COURSE_MODE=fast $(PY) -m pytest $(FAST_TESTS) -p no:cacheprovider -p no:nbval $(PARALLEL) --no-loadscope-reorder
 
 lessons: $(READY)
 	$(PY) -m autograder.assign

@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout-per-exercise", type=float, default=Limits.timeout, metavar="S",
                    help=f"CPU seconds per exercise and thread it may use (default {Limits.timeout:g}); "
                         "code that computes nothing for a quarter of that (at least 10 s) is stopped too")
+    g.add_argument("--idle-seconds", type=float, metavar="S",
+                   help="stop code that computes nothing for S seconds (default: a quarter of the CPU time "
+                        "per exercise, at least 10 s)")
     g.add_argument("--memory-mb", type=int, metavar="M",
                    help="resident memory per exercise in MB (default 4096, less on a small machine)")
     g.add_argument("--seed", type=int, default=0, help="seed set before each exercise (default 0)")
@@ -66,7 +69,7 @@ def run_grade(args) -> int:
     out = Path(args.out).resolve()  # judges run in folders of their own: their log paths must not be relative
     jobs = max(1, args.jobs or usable_cores())
     limits = Limits(timeout=args.timeout_per_exercise, memory_mb=args.memory_mb or default_memory_mb(jobs), jobs=jobs,
-                    seed=args.seed, spawn=args.spawn)
+                    seed=args.seed, spawn=args.spawn, idle_seconds=args.idle_seconds)
     if (args.path is None) == (args.manifest is None):
         print("autograder: give PATH or --manifest FILE (one of the two)", file=sys.stderr)
         return 2

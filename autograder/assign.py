@@ -29,7 +29,7 @@ from pathlib import Path
 
 from autograder.notebooks import (BEGIN, END, REPO, NotebookError, carried_exercise, exercise_name, lessons,
                                   read_notebook)
-import nbformat  # after autograder.notebooks, which makes its import quick  # noqa: E402
+from autograder.quick_nbformat import nbformat
 
 LESSONS = REPO / "lessons"
 

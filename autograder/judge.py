@@ -198,7 +198,7 @@ def pytest_args(hidden_tests: Path, extra: list[str]) -> list[str]:
 # Modules the grader imports once so that every forked judge has them for free.
 # AUTOGRADER_PRELOAD (comma-separated) replaces the list, e.g. for a course
 # without TensorFlow (the project's tests grade such a fake course).
-PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib", "nbformat", "pytest", "psutil",
+PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib", "autograder.quick_nbformat", "pytest", "psutil",
            "aecourse", "aecourse.config", "aecourse.seeding", "autograder.notebooks", "autograder.testing",
            "autograder.remote")
 PRELOAD_ENV = "AUTOGRADER_PRELOAD"
@@ -253,6 +253,7 @@ def run_exercise(task: dict) -> int:
     testing.configure(testing.JudgeSettings(
         submissions=dict(task.get("notebooks", {})), seed=int(task.get("seed", 0)), threads=int(task.get("threads", 1)),
         cpu_seconds=float(task.get("cpu_seconds", 120.0)), memory_mb=int(task.get("memory_mb", 4096)),
+        idle_seconds=None if task.get("idle_seconds") is None else float(task["idle_seconds"]),
         log_file=task.get("contestant_log")))
     sink = ResultSink(task["result_file"])
     hidden = Path(task["hidden_tests"])

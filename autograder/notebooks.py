@@ -21,15 +21,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# nbformat imports jsonschema, which builds 39 Earley parsers for IRI syntax at import when
-# rfc3987-syntax is installed (Jupyter pulls it in): 4 s of every grader start, for a format
-# no notebook schema checks. Without the module, jsonschema skips that one format checker.
-sys.modules.setdefault("rfc3987_syntax", None)
-import nbformat  # noqa: E402
+from autograder.quick_nbformat import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 # AUTOGRADER_SOLUTIONS points the grader at another folder of masters (the

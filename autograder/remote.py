@@ -38,10 +38,11 @@ class Budget:
     cpu_seconds: float = 120.0   # per exercise and per thread
     memory_mb: int = 4096
     threads: int = 1
+    idle_limit: float | None = None  # seconds without computing; None: a quarter of the CPU budget, at least 10 s
 
     @property
     def idle_seconds(self) -> float:
-        return max(10.0, self.cpu_seconds / 4)
+        return self.idle_limit if self.idle_limit is not None else max(10.0, self.cpu_seconds / 4)
 
 
 class RemoteError(Exception):

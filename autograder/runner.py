@@ -66,6 +66,7 @@ class Limits:
     jobs: int = 1               # exercises at once
     seed: int = 0
     spawn: bool = False         # fresh interpreters for the judges instead of forks
+    idle_seconds: float | None = None  # the student's code computing nothing this long is stopped (None: default)
 
     @property
     def threads(self) -> int:
@@ -182,7 +183,7 @@ class Runner:
         result_file.touch()
         limits = self.limits
         task = dict(job.task, result_file=str(result_file), seed=limits.seed, threads=limits.threads,
-                    cpu_seconds=limits.timeout, memory_mb=limits.memory_mb)
+                    cpu_seconds=limits.timeout, memory_mb=limits.memory_mb, idle_seconds=limits.idle_seconds)
         job.log_file.parent.mkdir(parents=True, exist_ok=True)
         if self.spawn:
             return self._spawn(job, task, workdir, result_file)

@@ -50,6 +50,7 @@ class JudgeSettings:
     threads: int = 1
     cpu_seconds: float = 120.0       # the contestant's budget for this exercise
     memory_mb: int = 4096
+    idle_seconds: float | None = None  # how long the student's code may compute nothing (None: the default)
     log_file: str | None = None      # what the student's code prints ({lesson} and {exercise} filled in)
 
 
@@ -139,7 +140,7 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
         declared = registry.by_id(HIDDEN_TESTS).get(exercise)
         trains = bool(declared and declared.trains)
         budget = Budget(settings.cpu_seconds * (TRAINING_BUDGET_FACTOR if trains else 1), settings.memory_mb,
-                        settings.threads)
+                        settings.threads, settings.idle_seconds)
         if masked:  # the library's own answer is masked in this sandbox only: a sandbox of its own
             child = None
         else:

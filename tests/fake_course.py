@@ -11,7 +11,7 @@ import copy
 import os
 from pathlib import Path
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 LESSON = "01_fake"
@@ -142,7 +142,7 @@ def env(root: Path) -> dict[str, str]:
     # No TensorFlow in this course: the grader need not import it before forking.
     return dict(os.environ, AUTOGRADER_SOLUTIONS=str(root / "solutions"),
                 AUTOGRADER_HIDDEN_TESTS=str(root / "hidden_tests"),
-                AUTOGRADER_PRELOAD="numpy,nbformat,pytest,autograder.testing,autograder.judge",
+                AUTOGRADER_PRELOAD="numpy,autograder.quick_nbformat,pytest,autograder.testing,autograder.judge",
                 AUTOGRADER_CONTESTANT_PRELOAD="numpy")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import pytest
 
 from autograder import assign

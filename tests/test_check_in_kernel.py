@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import pytest
 from nbclient import NotebookClient
 

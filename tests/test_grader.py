@@ -35,7 +35,7 @@ import json
 import os
 import time
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import pytest
 
 from autograder.assign import student_version

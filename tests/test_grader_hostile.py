@@ -16,7 +16,7 @@ import os
 import socket
 import textwrap
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import psutil
 import pytest
 
@@ -28,6 +28,9 @@ MARKER = "hostile7731"            # in every process an attack starts and every 
 SECRET = "grader-secret-5cf2a1"   # in the grader's environment: must never reach a student
 HIDDEN_MARK = "adds small numbers"  # a docstring of the fake hidden tests (appears as a title, not as text)
 HIDDEN_SOURCE = "def _small():"   # a line of the hidden tests' source: must never reach a student
+# CPU seconds per exercise: the fake exercises need well under 1 s, and the attacks that scan
+# the whole file system or loop forever are stopped sooner than at a real course's 120 s.
+TIMEOUT = 3
 
 # name -> the cell that answers `add`. {port} is a TCP port the test listens on at 127.0.0.1.
 ATTACKS = {
@@ -304,7 +307,7 @@ def graded(tmp_path_factory, listener):
     before = {p.pid for p in psutil.process_iter()}
     # More judges than cores: a crowded run, where a fork bomb takes longest to end (it must
     # still be gone before the student's next exercise starts in the same sandbox).
-    graded = run_grader(str(students), "--jobs", "4", "--timeout-per-exercise", "5", "--memory-mb", "1500",
+    graded = run_grader(str(students), "--jobs", "4", "--timeout-per-exercise", str(TIMEOUT), "--memory-mb", "1500",
                         out=tmp_path_factory.mktemp("out"), env=env, timeout=1200)
     graded.before = before
     return graded
@@ -417,7 +420,7 @@ def test_without_root_the_grader_still_grades_and_says_what_it_lacks(tmp_path, l
     out = tmp_path / "out"
     env = dict(fake_course.env(root), COURSE_MODE="fast")
     command = ["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, "-m", "autograder",
-               "grade", str(students), "--jobs", "2", "--timeout-per-exercise", "5", "--out", str(out)]
+               "grade", str(students), "--jobs", "2", "--timeout-per-exercise", str(TIMEOUT), "--out", str(out)]
     run = subprocess.run(command, cwd=fake_course.REPO, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     from grader_helpers import Graded

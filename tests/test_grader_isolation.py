@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import pytest
 
 import fake_course
 from grader_helpers import run_grader
 
 TIMEOUT = 5      # CPU seconds per exercise for this run (the fake exercises need well under 1 s)
+IDLE = 3         # seconds of computing nothing before a sleeper is stopped (the default, 10 s, is for real courses)
 MEMORY_MB = 1500
 
 HOSTILE = {
@@ -26,7 +27,7 @@ HOSTILE = {
     "sys_exit": ("def add(a, b):\n    import sys\n    sys.exit(3)", "your code called sys.exit(3)"),
     "os_exit": ("import os\nos._exit(1)", "the Python process ended (exit code 1)"),
     "endless_loop": ("def add(a, b):\n    while True:\n        pass", "s of computing, the time limit per exercise"),
-    "sleeps_forever": ("def add(a, b):\n    import time\n    time.sleep(10**6)", "computed nothing for 10 s"),
+    "sleeps_forever": ("def add(a, b):\n    import time\n    time.sleep(10**6)", f"computed nothing for {IDLE} s"),
     "huge_allocation": ("def add(a, b):\n    block = bytearray(20 * 2**30)\n    return a + b",
                         "ran out of memory (MemoryError)"),
     "growing_memory": ("def add(a, b):\n    chunks = []\n    while True:\n        chunks.append(b'x' * (50 * 2**20))",
@@ -69,7 +70,7 @@ def graded(fake, tmp_path_factory):
     (students / "not_json" / f"{fake_course.LESSON}.ipynb").write_text("this is not JSON {")
     (students / "loose.ipynb").write_text(nbformat.writes(fake_course.with_cell("add", "def add(a, b):\n    return a + b")))
     (students / "unrelated.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
-    return run_grader(str(students), "--jobs", "2", "--timeout-per-exercise", str(TIMEOUT),
+    return run_grader(str(students), "--jobs", "2", "--timeout-per-exercise", str(TIMEOUT), "--idle-seconds", str(IDLE),
                       "--memory-mb", str(MEMORY_MB), out=tmp_path_factory.mktemp("out"), env=env)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import pytest
 
 import fake_course
@@ -178,3 +178,11 @@ def test_a_sandbox_that_cannot_start_is_reported_as_the_graders_fault():
     text = judge_describe(SandboxError("the contestant's zygote did not start (no answer)"))
     assert text.startswith("grader error, not your code") and "zygote did not start" in text
     assert "could not use your answer" not in text
+
+
+def test_the_idle_limit_is_a_quarter_of_the_budget_at_least_ten_seconds_unless_set():
+    from autograder.remote import Budget
+
+    assert Budget(cpu_seconds=120).idle_seconds == 30       # a quarter of 120 s
+    assert Budget(cpu_seconds=5).idle_seconds == 10         # never under 10 s by default
+    assert Budget(cpu_seconds=120, idle_limit=3).idle_seconds == 3   # --idle-seconds 3

@@ -8,7 +8,7 @@ local data folder. Only the base URL differs from a student's machine online.
 
 from pathlib import Path
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 from nbclient import NotebookClient
 
 MASTER = Path(__file__).resolve().parent.parent / "solutions" / "01_quickdraw.ipynb"

@@ -3,7 +3,7 @@
 import ast
 import re
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import pytest
 
 from autograder.assign import rendered_lessons, stub_message, strip_solutions, student_version

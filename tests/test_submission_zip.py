@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-import nbformat
+from autograder.quick_nbformat import nbformat
 import pytest
 
 from autograder import discover as disc
