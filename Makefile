@@ -17,7 +17,7 @@ ifneq ($(strip $(DATA)),)
 export AECOURSE_DATA_DIR := $(abspath $(DATA))
 endif
 
-.PHONY: help venv lab lock grade test test-fast lessons bench bench-grading gradescope classifier clean
+.PHONY: help venv lab lock grade test test-fast lessons bench bench-grading bench-class bench-tests gradescope classifier clean
 
 # What `make test-fast` runs: no training, no nbval, no real-course grading (see the README).
 # Longest first: each worker takes the next file as it finishes one, so the long files start
@@ -35,8 +35,10 @@ help:
 	@echo "make test                              unit tests, grader tests, nbval over the solutions"
 	@echo "make test-fast                         the tests that need no training and no nbval"
 	@echo "make lessons                           regenerate lessons/ from solutions/"
-	@echo "make bench                             speed and memory benchmarks"
-	@echo "make bench-grading [BASELINE=rev]      grading time of the reference, against an earlier commit"
+	@echo "make bench                             speed and memory benchmarks: the cat.bin loaders, grading"
+	@echo "make bench-grading [BASELINE=rev ...]  grading time of the reference, against earlier commits"
+	@echo "make bench-class [STUDENTS=30] [CORES=n]  grading time of a class of copies of the reference"
+	@echo "make bench-tests                       make test-fast three times, the median"
 	@echo "make gradescope                        build dist/gradescope-autograder.zip"
 
 # requirements.lock pins every transitive dependency (`make lock` regenerates it).
@@ -75,10 +77,19 @@ lessons: $(READY)
 
 bench: $(READY)
 	$(PY) -m benchmarks
+	$(MAKE) --no-print-directory bench-grading
 
-# Today's grader against an earlier commit on the reference solutions, alternating runs.
+# Today's grader against earlier commits on the reference solutions, alternating runs.
 bench-grading: $(READY)
 	$(PY) -m benchmarks.grading $(if $(BASELINE),--baseline $(BASELINE))
+
+# A class of STUDENTS copies of the reference, graded as `make grade` would (one run; CORES pins it).
+STUDENTS ?= 30
+bench-class: $(READY)
+	$(PY) -m benchmarks.grading --baseline --repeats 1 --students $(STUDENTS) $(if $(CORES),--cores $(CORES))
+
+bench-tests: $(READY)
+	$(PY) -m benchmarks.tests
 
 gradescope: $(READY)
 	$(PY) -m autograder.gradescope --out dist/gradescope-autograder.zip $(if $(VISIBILITY),--visibility $(VISIBILITY))

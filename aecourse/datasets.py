@@ -20,7 +20,7 @@ from aecourse.download import base_url, fetch, quickdraw_category
 from aecourse.quickdraw import load_binary_rasterized, load_numpy_bitmap
 
 
-def _to_unit_float(images: np.ndarray) -> np.ndarray:
+def to_unit_float(images: np.ndarray) -> np.ndarray:
     """uint8 0..255 -> float32 0..1, converting in place to avoid a second float copy."""
     out = images.astype(np.float32)
     out /= 255.0
@@ -35,11 +35,18 @@ def load_mnist(mirror: str | None = None):
     (keys, shapes, dtypes, label range), and a download by Keras' sha256 too.
     ``mirror``: base URL to download from (default ``AECOURSE_MIRROR``, else Google's).
     """
+    (x_train, y_train), (x_test, y_test) = load_mnist_pixels(mirror)
+    return (to_unit_float(x_train), y_train), (to_unit_float(x_test), y_test)
+
+
+def load_mnist_pixels(mirror: str | None = None):
+    """MNIST as stored: like :func:`load_mnist`, but x is uint8 0..255 (a quarter of the bytes).
+
+    ``to_unit_float(x)`` gives exactly ``load_mnist()``'s floats.
+    """
     path = fetch("mnist", mirror=mirror)
     with np.load(path, allow_pickle=False) as npz:
-        x_train, y_train = npz["x_train"], npz["y_train"]
-        x_test, y_test = npz["x_test"], npz["y_test"]
-    return (_to_unit_float(x_train), y_train), (_to_unit_float(x_test), y_test)
+        return (npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])
 
 
 @dataclass
@@ -130,6 +137,6 @@ def load_cats(size: int = 32, test_fraction: float = 0.15, seed: int = 0, limit:
     description = f"{len(images):,} {category} drawings {how}{because}."
     x_train, x_test = _split(images, test_fraction, seed)
     del images
-    x_train = _to_unit_float(x_train)[..., np.newaxis]
-    x_test = _to_unit_float(x_test)[..., np.newaxis]
+    x_train = to_unit_float(x_train)[..., np.newaxis]
+    x_test = to_unit_float(x_test)[..., np.newaxis]
     return Cats(x_train=x_train, x_test=x_test, source=source, description=description)

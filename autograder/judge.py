@@ -254,6 +254,7 @@ def run_exercise(task: dict) -> int:
         submissions=dict(task.get("notebooks", {})), seed=int(task.get("seed", 0)), threads=int(task.get("threads", 1)),
         cpu_seconds=float(task.get("cpu_seconds", 120.0)), memory_mb=int(task.get("memory_mb", 4096)),
         idle_seconds=None if task.get("idle_seconds") is None else float(task["idle_seconds"]),
+        run_folder=task.get("run_folder"),
         log_file=task.get("contestant_log")))
     sink = ResultSink(task["result_file"])
     hidden = Path(task["hidden_tests"])

@@ -33,7 +33,7 @@ from typing import Callable, Hashable
 
 import psutil
 
-from autograder import judge
+from autograder import judge, sandbox
 
 POLL = 0.1              # seconds between checks of the running judges
 JUDGE_MEMORY_MB = 8192  # a judge holds a test set and a model or two; far above what one needs
@@ -158,6 +158,10 @@ def _child(job: Job, task: dict, workdir: Path) -> None:
 class Runner:
     def __init__(self, limits: Limits):
         self.limits = limits
+        # What every judge of this run computes alike (a reference's baseline) is computed once and
+        # kept here (``testing.once_per_run``): the grader's own folder, which no contestant sees
+        # in bubblewrap's mounts. Without bubblewrap a contestant could write to it, so nothing is shared.
+        self._run_folder = tempfile.TemporaryDirectory(prefix="autograder-run-") if sandbox.bubblewrap() else None
         self.spawn = limits.spawn or not fork_is_safe()
         if not limits.spawn and self.spawn:
             print("autograder: TensorFlow is already running in this process; spawning judges instead of forking",
@@ -183,7 +187,8 @@ class Runner:
         result_file.touch()
         limits = self.limits
         task = dict(job.task, result_file=str(result_file), seed=limits.seed, threads=limits.threads,
-                    cpu_seconds=limits.timeout, memory_mb=limits.memory_mb, idle_seconds=limits.idle_seconds)
+                    cpu_seconds=limits.timeout, memory_mb=limits.memory_mb, idle_seconds=limits.idle_seconds,
+                    run_folder=self._run_folder.name if self._run_folder else None)
         job.log_file.parent.mkdir(parents=True, exist_ok=True)
         if self.spawn:
             return self._spawn(job, task, workdir, result_file)

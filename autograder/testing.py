@@ -52,6 +52,7 @@ class JudgeSettings:
     memory_mb: int = 4096
     idle_seconds: float | None = None  # how long the student's code may compute nothing (None: the default)
     log_file: str | None = None      # what the student's code prints ({lesson} and {exercise} filled in)
+    run_folder: str | None = None    # the grading run's folder of values every judge computes alike
 
 
 _settings = JudgeSettings()
@@ -247,6 +248,29 @@ def expect_threshold(lesson: str, exercise: str, metric: str, value: float, what
     seen = f" (the reference solution: {min(reference):.4g} to {max(reference):.4g})" if reference else ""
     raise AssertionError(f"{what or metric} = {value:.4g} after the grader's fixed training; "
                          f"the pass mark is {sign} {entry['threshold']:.4g}{seen}")
+
+
+def once_per_run(name: str, compute):
+    """``compute()``, computed by the first judge of a grading run that asks and read by the others.
+
+    Only for values of trusted code alone (the reference, the judge's own data, the seed),
+    never of a student's answer: every student of the run gets the value their own judge
+    would compute. The folder is the grader's (0700, in none of the sandbox's mounts). JSON
+    values only. Without a run folder (calibration, the project's tests) it is computed each time.
+    """
+    folder = _settings.run_folder
+    if not folder:
+        return compute()
+    path = Path(folder) / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass  # not computed yet (or by a judge that was killed while writing: computed again)
+    value = compute()
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(value), encoding="utf-8")
+    os.replace(partial, path)  # whole or not at all, whichever judge finishes first
+    return value
 
 
 def grading_seed() -> int:

@@ -1,13 +1,15 @@
-"""Time the grader on one full submission (the reference solutions), against an earlier commit in the same run.
+"""Time the grader on the reference solutions, against earlier commits in the same run.
 
-    python -m benchmarks.grading [--baseline REV] [--repeats 3]
+    python -m benchmarks.grading [--baseline REV ...] [--repeats 3] [--students N] [--cores C]
 
-Each run is the command line an instructor uses (``python -m autograder grade
-solutions``, fast mode, the data folder of ``AECOURSE_DATA_DIR``), in a fresh
-process; today's grader and the baseline's (checked out into a temporary git
-worktree, sharing this environment) take turns, so a machine that slows down
-slows both. Prints the medians, the ratio and the score of every run; a run
-that does not score 100 % is reported as such, never timed as a success.
+Each run is the command line an instructor uses (``python -m autograder grade``, fast
+mode, default jobs, the data folder of ``AECOURSE_DATA_DIR``) in a fresh process, on
+one submission (the reference solutions) or, with ``--students N``, on a class of N
+copies of them. Today's grader and each baseline's (checked out into a temporary git
+worktree, sharing this environment) take turns, so a machine that slows down slows
+them all. ``--cores C`` pins every run to the first C cores (the grader then runs C
+judges at once). Prints each run, the medians and the ratios; a run that does not
+score 100 % for everyone is reported as such, never timed as a success.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,12 +28,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def grade_once(tree: Path, out: Path) -> tuple[float, str]:
-    """(wall seconds, the summary line) of one grading of ``tree``'s solutions by ``tree``'s grader."""
+def make_class(folder: Path, students: int) -> Path:
+    """``students`` copies of the reference solutions, one subfolder each: a class to grade."""
+    for index in range(students):
+        student = folder / f"student{index + 1:03d}"
+        student.mkdir(parents=True)
+        for notebook in sorted((REPO / "solutions").glob("*.ipynb")):
+            shutil.copy(notebook, student / notebook.name)
+    return folder
+
+
+def grade_once(tree: Path, submissions: Path, out: Path, cores: int | None) -> tuple[float, str]:
+    """(wall seconds, the summary line) of one grading of ``submissions`` by ``tree``'s grader."""
     env = dict(os.environ, COURSE_MODE="fast", PYTHONPATH=str(tree))
+    pin = (lambda: os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cores]))) if cores else None
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "solutions", "--out", str(out)],
-                         cwd=tree, env=env, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)],
+                         cwd=tree, env=env, capture_output=True, text=True, preexec_fn=pin)
     seconds = time.monotonic() - started
     summary = next((line for line in run.stdout.splitlines() if "graded; mean" in line), run.stderr[-300:])
     return seconds, summary
@@ -38,28 +52,44 @@ def grade_once(tree: Path, out: Path) -> tuple[float, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.grading", description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default="221855c", help="the commit to compare with (default: before the sandbox)")
+    parser.add_argument("--baseline", nargs="*", default=["221855c"], metavar="REV",
+                        help="commits to compare with (default: 221855c, before the sandbox; none: today's alone)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--students", type=int, default=0,
+                        help="grade a class of this many copies of the reference (default: the solutions alone)")
+    parser.add_argument("--cores", type=int, help="pin every run to this many cores")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
-    baseline = work / "baseline"
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "-q", "--detach", str(baseline), args.baseline], check=True)
-    times: dict[str, list[float]] = {"today": [], "baseline": []}
+    trees = {"today": REPO}
+    for rev in args.baseline:
+        trees[rev] = work / f"baseline-{rev}"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "-q", "--detach", str(trees[rev]), rev], check=True)
+    students = max(1, args.students)
+    submissions = make_class(work / "class", args.students) if args.students else Path("solutions")
+    times: dict[str, list[float]] = {name: [] for name in trees}
     try:
         for repeat in range(args.repeats):
-            for name, tree in (("today", REPO), ("baseline", baseline)):
-                seconds, summary = grade_once(tree, work / f"{name}{repeat}")
-                full = re.search(r"mean 100\.0 %", summary) is not None
-                print(f"{name:8} run {repeat + 1}: {seconds:6.1f} s  {summary}", flush=True)
-                if full:
+            for name, tree in trees.items():
+                seconds, summary = grade_once(tree, submissions if args.students else tree / submissions,
+                                              work / f"out-{name}-{repeat}", args.cores)
+                everyone_full = re.search(rf"{students} submission\(s\) graded; mean 100\.0 %", summary) is not None
+                print(f"{name:10} run {repeat + 1}: {seconds:7.1f} s  {summary}", flush=True)
+                if everyone_full:
                     times[name].append(seconds)
     finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)], check=False)
+        for rev in args.baseline:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(trees[rev])], check=False)
+        shutil.rmtree(work, ignore_errors=True)
     if not all(len(v) == args.repeats for v in times.values()):
         print("some runs did not score 100 %: no medians", file=sys.stderr)
         return 1
-    today, before = statistics.median(times["today"]), statistics.median(times["baseline"])
-    print(f"median: today {today:.1f} s, baseline {args.baseline} {before:.1f} s, ratio {today / before:.2f}")
+    what = f"a class of {students}" if args.students else "one submission"
+    today = statistics.median(times["today"])
+    print(f"median, {what}{f' on {args.cores} core(s)' if args.cores else ''}: today {today:.1f} s "
+          f"({today / students:.1f} s per submission)")
+    for rev in args.baseline:
+        before = statistics.median(times[rev])
+        print(f"median, {what}: baseline {rev} {before:.1f} s, ratio today / baseline {today / before:.2f}")
     return 0
 
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from aecourse.datasets import load_cats, load_mnist
+from aecourse.datasets import load_cats, load_mnist, load_mnist_pixels, to_unit_float
 from aecourse.quickdraw import (Drawing, QuickDrawPlausibilityError, QuickDrawPlausibilityWarning, rasterize,
                                 read_drawings, write_drawings)
 from local_mirror import random_records, record
@@ -27,6 +27,20 @@ def test_load_mnist_facts(real_data, monkeypatch):
     # Mean of the uint8 pixels is 33.3184; the float images are those divided by 255.
     assert abs(x_train.mean(dtype=np.float64) * 255 - 33.3184) < 1e-3
     assert sorted(np.unique(y_test).tolist()) == list(range(10))
+
+
+def test_mnist_as_stored_gives_the_same_digits_as_bytes(real_data):
+    """The grader sends the uint8 pixels; k / 255 as float32 must be load_mnist()'s floats exactly."""
+    real_data("mnist")
+    (pixels, labels), (test_pixels, test_labels) = load_mnist_pixels()
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    assert pixels.dtype == np.uint8 and pixels.shape == (60000, 28, 28) and test_pixels.shape == (10000, 28, 28)
+    assert pixels.mean(dtype=np.float64) == pytest.approx(33.3184, abs=1e-3)  # the data folder's README
+    np.testing.assert_array_equal(to_unit_float(pixels), x_train)
+    np.testing.assert_array_equal(to_unit_float(test_pixels), x_test)
+    np.testing.assert_array_equal(pixels.astype("float32") / 255.0, x_train)  # what the training probes compute
+    np.testing.assert_array_equal(labels, y_train)
+    np.testing.assert_array_equal(test_labels, y_test)
 
 
 @pytest.fixture

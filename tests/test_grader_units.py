@@ -186,3 +186,26 @@ def test_the_idle_limit_is_a_quarter_of_the_budget_at_least_ten_seconds_unless_s
     assert Budget(cpu_seconds=120).idle_seconds == 30       # a quarter of 120 s
     assert Budget(cpu_seconds=5).idle_seconds == 10         # never under 10 s by default
     assert Budget(cpu_seconds=120, idle_limit=3).idle_seconds == 3   # --idle-seconds 3
+
+
+def test_a_value_computed_once_per_run_is_read_back_the_same_by_every_judge(tmp_path, monkeypatch):
+    from autograder import testing
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return [0.1 + 0.2, 1 / 3]   # floats that must come back to the last bit
+
+    monkeypatch.setattr(testing, "_settings", testing.JudgeSettings(run_folder=str(tmp_path)))
+    first = testing.once_per_run("plain baseline/seed 0", compute)
+    again = testing.once_per_run("plain baseline/seed 0", compute)
+    assert first == again == [0.1 + 0.2, 1 / 3] and len(calls) == 1
+    # A file that does not parse (damaged by hand, say) is computed again, never read as a value.
+    (written,) = tmp_path.glob("*.json")
+    written.write_text('[0.30000000000000004, 0.33')
+    assert testing.once_per_run("plain baseline/seed 0", compute) == [0.1 + 0.2, 1 / 3] and len(calls) == 2
+    # Without a run folder (calibration, tests) nothing is kept.
+    monkeypatch.setattr(testing, "_settings", testing.JudgeSettings())
+    testing.once_per_run("plain baseline/seed 0", compute)
+    assert len(calls) == 3

@@ -19,7 +19,7 @@ import numpy as np
 
 from aecourse.plotting import image_grid
 from autograder import pictures
-from autograder.testing import expect_threshold, grading_seed, points
+from autograder.testing import expect_threshold, grading_seed, once_per_run, points
 
 LESSON = "03_blur"
 
@@ -292,7 +292,6 @@ class TestSharpeningLoss:
 
 # ----------------------------------------------------------------------------- the measure
 
-_plain: dict[int, tuple] = {}
 _measured: dict[int, dict[str, float] | Exception] = {}
 
 
@@ -362,9 +361,9 @@ def measure_sharpening_loss(student, reference, seed: int) -> dict[str, float]:
     set_seed(seed)
     model = _build_autoencoder()
     initial = model.get_weights()
-    if seed not in _plain:
-        _plain[seed] = _scores(_train_plain(initial, seed), x_test)
-    plain_ce, plain_blur = _plain[seed]
+    # The plain run involves no student code: one judge of the grading run trains it for all.
+    plain_ce, plain_blur = once_per_run(f"sharpening_plain_bce_seed{seed}",
+                                        lambda: _scores(_train_plain(initial, seed), x_test))
     # The judge sends the training cats: the contestant sees no data folder, so the held-out cats stay out of reach.
     x_train = load_cats(limit=2000).x_train[:TRAIN_CATS]
     trained = student.probe(_train_there, model.to_json(), initial, seed,

@@ -59,17 +59,6 @@ def _bce(x, p):
     return per_pixel.reshape(len(x), -1).sum(axis=1)
 
 
-def _as_pixels(images):
-    """load_mnist()'s floats back as the uint8 they were made from (k / 255 round-trips exactly)."""
-    return np.round(images * 255.0).astype("uint8")
-
-
-def _mnist():
-    from aecourse.datasets import load_mnist
-
-    return load_mnist()
-
-
 def _train_vae(pixels, seed, epochs, batch_size, peak_lr, warmup_epochs):
     """Probe (runs in the contestant): the grader's fixed training of the VAE; returns its weights.
 
@@ -98,11 +87,13 @@ def measure_vae(student, reference, seed: int) -> dict[str, float]:
     compute every number, on data, noise and a classifier of the judge's.
     """
     from aecourse.classifier import load_reference_classifier
+    from aecourse.datasets import load_mnist_pixels, to_unit_float
     from aecourse.seeding import set_seed
 
-    (x_train, _), (x_test, _) = _mnist()
+    (pixels, _), (test_pixels, _) = load_mnist_pixels()
+    x_test = to_unit_float(test_pixels)  # exactly load_mnist()'s floats
     # The training images are the judge's too: a patched load_mnist in the notebook changes nothing.
-    trained = student.probe(_train_vae, _as_pixels(x_train), seed,
+    trained = student.probe(_train_vae, pixels, seed,
                             TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR, TRAIN_WARMUP_EPOCHS)
     if not isinstance(trained, list) or len(trained) != 2:
         raise AssertionError("the training of your VAE did not give back an encoder's and a decoder's weights")

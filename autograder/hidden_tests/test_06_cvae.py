@@ -85,13 +85,13 @@ def measure_cvae(student, reference, seed: int) -> dict[str, float]:
     compute every number, on data, noise and a classifier of the judge's.
     """
     from aecourse.classifier import load_reference_classifier
-    from aecourse.datasets import load_mnist
+    from aecourse.datasets import load_mnist_pixels, to_unit_float
     from aecourse.seeding import set_seed
 
-    (x_train, y_train), (x_test, y_test) = load_mnist()
+    (pixels, y_train), (test_pixels, y_test) = load_mnist_pixels()
+    x_test = to_unit_float(test_pixels)  # exactly load_mnist()'s floats
     eye = np.eye(10, dtype="float32")
     # The training set is the judge's too: a patched load_mnist in the notebook changes nothing.
-    pixels = np.round(x_train * 255.0).astype("uint8")  # load_mnist()'s k / 255 round-trips exactly
     trained = student.probe(_train_cvae, pixels, y_train.astype("uint8"), seed, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR)
     if not isinstance(trained, list) or len(trained) != 2:
         raise AssertionError("the training of your CVAE did not give back an encoder's and a decoder's weights")
