@@ -38,7 +38,7 @@ help:
 	@echo "make bench                             speed and memory benchmarks: the cat.bin loaders, grading"
 	@echo "make bench-grading [BASELINE=rev ...]  grading time of the reference, against earlier commits"
 	@echo "make bench-class [STUDENTS=30] [CORES=n]  grading time of a class of copies of the reference"
-	@echo "make bench-tests                       make test-fast three times, the median"
+	@echo "make bench-tests [BASELINE=rev]        make test-fast three times, the median (against rev's)"
 	@echo "make gradescope                        build dist/gradescope-autograder.zip"
 
 # requirements.lock pins every transitive dependency (`make lock` regenerates it).
@@ -88,8 +88,9 @@ STUDENTS ?= 30
 bench-class: $(READY)
 	$(PY) -m benchmarks.grading --baseline --repeats 1 --students $(STUDENTS) $(if $(CORES),--cores $(CORES))
 
+# make test-fast three times, taking turns with BASELINE's when given.
 bench-tests: $(READY)
-	$(PY) -m benchmarks.tests
+	$(PY) -m benchmarks.tests $(if $(BASELINE),--baseline $(BASELINE))
 
 gradescope: $(READY)
 	$(PY) -m autograder.gradescope --out dist/gradescope-autograder.zip $(if $(VISIBILITY),--visibility $(VISIBILITY))
