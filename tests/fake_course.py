@@ -57,7 +57,7 @@ import secrets
 import numpy as np
 
 from autograder import pictures
-from autograder.testing import points
+from autograder.testing import once_per_run, points
 
 # Inputs are drawn by the judge at grading time: an answer written down in
 # advance from reading these tests (they are public) cannot match them.
@@ -91,7 +91,10 @@ class TestScale:
     @points(3)
     def test_scale(self, student):
         x = _small()
-        assert student.scale(x) == 2 * x, f"scale({x}) should be {2 * x}"
+        # A value the judges of a run share (a real course's trained baseline): here 0, unless
+        # a student could reach the grader's run folder and change it for everyone.
+        offset = once_per_run("shared_offset", lambda: 0)
+        assert student.scale(x) == 2 * x + offset, f"scale({x}) should be {2 * x + offset}"
 
 
 class TestCounter:

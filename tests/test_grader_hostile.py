@@ -45,6 +45,18 @@ ATTACKS = {
                     f.write(json.dumps({"kind": "end", "exit_code": 0}) + "\\n")
         os._exit(0)
         """,
+    "poisons_what_the_judges_share": """
+        import glob, json, os
+        for folder in glob.glob("/tmp/autograder-run-*") + glob.glob("/tmp/*/autograder-run-*"):
+            try:
+                with open(folder + "/poison.tmp", "w") as f:
+                    json.dump(1000, f)   # every later student's `scale` would then be off by 1000
+                os.replace(folder + "/poison.tmp", folder + "/shared_offset.json")
+            except OSError:
+                pass                     # another grading run's folder: try the next
+        def add(a, b):
+            return 0
+        """,
     "prints_fake_records": """
         import json, sys
         for stream in (sys.stdout, sys.stderr):
