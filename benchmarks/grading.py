@@ -15,6 +15,7 @@ score 100 % for everyone is reported as such, never timed as a success.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks.worktrees import REPO, checked_out, python_path
 
 
 def make_class(folder: Path, students: int) -> Path:
@@ -40,7 +41,7 @@ def make_class(folder: Path, students: int) -> Path:
 
 def grade_once(tree: Path, submissions: Path, out: Path, cores: int | None) -> tuple[float, str]:
     """(wall seconds, the summary line) of one grading of ``submissions`` by ``tree``'s grader."""
-    env = dict(os.environ, COURSE_MODE="fast", PYTHONPATH=str(tree))
+    env = dict(os.environ, COURSE_MODE="fast", PYTHONPATH=python_path(tree))
     pin = (lambda: os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cores]))) if cores else None
     started = time.monotonic()
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)],
@@ -48,6 +49,14 @@ def grade_once(tree: Path, submissions: Path, out: Path, cores: int | None) -> t
     seconds = time.monotonic() - started
     summary = next((line for line in run.stdout.splitlines() if "graded; mean" in line), run.stderr[-300:])
     return seconds, summary
+
+
+@contextlib.contextmanager
+def _removed(folder: Path):
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,14 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", type=int, help="pin every run to this many cores")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
-    trees = {"today": REPO}
-    for rev in args.baseline:
-        trees[rev] = work / f"baseline-{rev}"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "-q", "--detach", str(trees[rev]), rev], check=True)
     students = max(1, args.students)
     submissions = make_class(work / "class", args.students) if args.students else Path("solutions")
-    times: dict[str, list[float]] = {name: [] for name in trees}
-    try:
+    with checked_out(args.baseline) as baselines, _removed(work):
+        trees = {"today": REPO, **baselines}
+        times: dict[str, list[float]] = {name: [] for name in trees}
         for repeat in range(args.repeats):
             for name, tree in trees.items():
                 seconds, summary = grade_once(tree, submissions if args.students else tree / submissions,
@@ -76,10 +82,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:10} run {repeat + 1}: {seconds:7.1f} s  {summary}", flush=True)
                 if everyone_full:
                     times[name].append(seconds)
-    finally:
-        for rev in args.baseline:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(trees[rev])], check=False)
-        shutil.rmtree(work, ignore_errors=True)
     if not all(len(v) == args.repeats for v in times.values()):
         print("some runs did not score 100 %: no medians", file=sys.stderr)
         return 1

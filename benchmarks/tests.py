@@ -16,17 +16,16 @@ import argparse
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks.worktrees import REPO, checked_out, python_path
 
 
 def time_target(tree: Path, target: str) -> tuple[float, str, bool]:
     command = ["make", "--no-print-directory", "-C", str(tree), target]
     if tree != REPO:  # this environment, that tree's code; READY= keeps make from rebuilding (and repointing) it
-        command += ["READY=", f"PY=env PYTHONPATH={tree}:{tree / 'lessons'} {sys.executable}"]
+        command += ["READY=", f"PY=env PYTHONPATH={python_path(tree)} {sys.executable}"]
     started = time.monotonic()
     run = subprocess.run(command, capture_output=True, text=True)
     seconds = time.monotonic() - started
@@ -40,13 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="also time `make test` (everything)")
     parser.add_argument("--baseline", metavar="REV", help="a commit whose targets take turns with today's")
     args = parser.parse_args(argv)
-    trees = {"today": REPO}
-    if args.baseline:
-        trees[args.baseline] = Path(tempfile.mkdtemp(prefix="bench-tests-")) / "baseline"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "-q", "--detach", str(trees[args.baseline]),
-                        args.baseline], check=True)
     failed = False
-    try:
+    with checked_out([args.baseline] if args.baseline else []) as baselines:
+        trees = {"today": REPO, **baselines}
         for target in ("test-fast", "test") if args.full else ("test-fast",):
             times: dict[str, list[float]] = {name: [] for name in trees}
             for repeat in range(args.repeats):
@@ -62,10 +57,6 @@ def main(argv: list[str] | None = None) -> int:
             if args.baseline and all(len(runs) == args.repeats for runs in times.values()):
                 ratio = statistics.median(times["today"]) / statistics.median(times[args.baseline])
                 print(f"ratio today / {args.baseline}: {ratio:.2f}")
-    finally:
-        if args.baseline:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(trees[args.baseline])],
-                           check=False)
     return 1 if failed else 0
 
 

@@ -209,3 +209,25 @@ def test_a_value_computed_once_per_run_is_read_back_the_same_by_every_judge(tmp_
     monkeypatch.setattr(testing, "_settings", testing.JudgeSettings())
     testing.once_per_run("plain baseline/seed 0", compute)
     assert len(calls) == 3
+
+
+def test_the_blur_scores_random_check_fails_a_count_whatever_it_draws():
+    """A draw of one pixel, or of no grey pixel, let a count pass for a share (1 run in 1,000 did)."""
+    import importlib.util
+
+    import numpy as np
+
+    from autograder.testing import HIDDEN_TESTS
+
+    spec = importlib.util.spec_from_file_location("hidden_03", HIDDEN_TESTS / "test_03_blur.py")
+    hidden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hidden)
+
+    class Counting:
+        @staticmethod
+        def blur_score(images):
+            return float(np.sum((images > 0.1) & (images < 0.9)))
+
+    for _ in range(3000):
+        with pytest.raises(AssertionError):
+            hidden.TestBlurScore().test_random_images_drawn_at_grading_time(Counting())

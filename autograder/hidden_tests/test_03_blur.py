@@ -141,11 +141,14 @@ class TestBlurScore:
         """Random shapes and a random share of grey pixels, against the closed form."""
         rng = _fresh_rng(32)
         for _ in range(3):
-            shape = tuple(int(v) for v in rng.integers(1, 12, size=int(rng.integers(1, 5))))
+            shape = (int(rng.integers(2, 12)), *(int(v) for v in rng.integers(1, 12, size=int(rng.integers(0, 4)))))
             images = np.where(rng.random(shape) < rng.random(), rng.random(shape), rng.integers(0, 2, shape) * 1.0)
             # Keep clear of the edges, where float32 and float64 disagree on which side 0.1 lies.
             images = np.where(np.abs(images - 0.1) < 1e-4, 0.05, images)
             images = np.where(np.abs(images - 0.9) < 1e-4, 0.95, images)
+            # At least one grey and one crisp pixel among two or more: whatever the draw, a count
+            # is not the share, and a one-sided band is not the band.
+            images.flat[0], images.flat[-1] = 0.5, 1.0
             expected = float(np.mean((images > 0.1) & (images < 0.9)))
             got = float(student.blur_score(images))
             assert math.isclose(got, expected, abs_tol=1e-9), f"{got} for images of shape {shape}, expected {expected}"
