@@ -44,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
                         "(default: one per core; each gets cores / jobs threads)")
     g.add_argument("--timeout-per-exercise", type=float, default=Limits.timeout, metavar="S",
                    help=f"CPU seconds per exercise and thread it may use (default {Limits.timeout:g}); "
-                        "code that computes nothing for a quarter of that (at least 10 s) is stopped too")
+                        "code that computes nothing for a quarter of that (at least 10 s; see --idle-seconds) "
+                        "is stopped too")
     g.add_argument("--idle-seconds", type=float, metavar="S",
                    help="stop code that computes nothing for S seconds (default: a quarter of the CPU time "
                         "per exercise, at least 10 s)")

@@ -265,7 +265,7 @@ def once_per_run(name: str, compute):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass  # not computed yet (or by a judge that was killed while writing: computed again)
+        pass  # not computed yet, or unreadable: computed again (a killed writer leaves only its partial file)
     value = compute()
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     partial.write_text(json.dumps(value), encoding="utf-8")

@@ -213,15 +213,12 @@ def test_a_value_computed_once_per_run_is_read_back_the_same_by_every_judge(tmp_
 
 def test_the_blur_scores_random_check_fails_a_count_whatever_it_draws():
     """A draw of one pixel, or of no grey pixel, let a count pass for a share (1 run in 1,000 did)."""
-    import importlib.util
-
     import numpy as np
 
+    from autograder.calibrate import load_module
     from autograder.testing import HIDDEN_TESTS
 
-    spec = importlib.util.spec_from_file_location("hidden_03", HIDDEN_TESTS / "test_03_blur.py")
-    hidden = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hidden)
+    hidden = load_module(HIDDEN_TESTS / "test_03_blur.py")
 
     class Counting:
         @staticmethod
