@@ -22,11 +22,13 @@ endif
 # What `make test-fast` runs: no training, no nbval, no real-course grading (see the README).
 # Longest first: each worker takes the next file as it finishes one, so the long files start
 # at once and the short ones fill in (--no-loadscope-reorder keeps this order).
-FAST_TESTS := tests/test_check_agrees_with_grader.py tests/test_grader_hostile.py tests/test_grader_isolation.py \
+FAST_TESTS := tests/test_check_agrees_with_grader.py tests/test_grader_hostile.py tests/test_grader_sealing.py \
+	tests/test_grader_isolation.py \
 	tests/test_download.py tests/test_quiet.py tests/test_calibrate.py tests/test_quickdraw.py \
 	tests/test_grader_units.py tests/test_public_checks.py tests/test_lessons.py tests/test_assign_safety.py \
 	tests/test_exercises.py tests/test_submission_zip.py tests/test_resources.py tests/test_visibility.py \
-	tests/test_environment.py
+	tests/test_environment.py tests/test_hostile_names.py tests/test_similarity.py \
+	tests/test_protocol_limits.py tests/test_hostile_replies.py
 
 help:
 	@echo "make lab                               (students) build the environment if missing, open lessons/ in Jupyter Lab"
@@ -82,6 +84,7 @@ bench: $(READY)
 # Today's grader against earlier commits on the reference solutions, alternating runs.
 bench-grading: $(READY)
 	$(PY) -m benchmarks.grading $(if $(BASELINE),--baseline $(BASELINE))
+	$(PY) -m benchmarks.grading --no-namespaces $(if $(BASELINE),--baseline $(BASELINE))
 
 # A class of STUDENTS copies of the reference, graded as `make grade` would (one run; CORES pins it).
 STUDENTS ?= 30

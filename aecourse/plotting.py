@@ -1,4 +1,4 @@
-"""Figures of the course: grids of small images, and input/output strips.
+"""Figures of the course: grids of small images, grids side by side, and input/output strips.
 
 Every function returns the matplotlib Figure. In a notebook with inline
 plotting the figure also shows; in scripts and tests (Agg backend) nothing
@@ -65,6 +65,30 @@ def show_grid(images, ncols: int, title: str | None = None, ax=None, pad: int = 
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    return fig
+
+
+def show_side_by_side(grids, ncols: int, title: str | None = None):
+    """One :func:`show_grid` panel per entry of ``grids``, left to right; returns the Figure.
+
+    ``grids``: a mapping (e.g. a dict) from each panel's title to its images, (n, h, w) or
+    (n, h, w, 1). Made to compare models on the same inputs, such as the same random codes
+    decoded by two decoders: image k of every panel sits in the same place.
+    """
+    import matplotlib.pyplot as plt
+
+    if not grids:
+        raise ValueError("show_side_by_side needs at least one panel")
+    first = image_grid(next(iter(grids.values())), ncols)
+    panel_width = 6.0 * first.shape[1] / max(first.shape)
+    panel_height = 6.0 * first.shape[0] / max(first.shape)
+    fig, axes = plt.subplots(1, len(grids), figsize=(len(grids) * panel_width + 0.5, panel_height + 0.6),
+                             squeeze=False)
+    for ax, (panel_title, images) in zip(axes[0], grids.items()):
+        show_grid(images, ncols, title=panel_title, ax=ax)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 

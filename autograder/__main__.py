@@ -24,11 +24,11 @@ from pathlib import Path
 from autograder import progress
 from autograder.discover import DiscoveryError, discover, from_manifest
 from autograder.html_report import write_pages
-from autograder.grading import GraderError, check_plan, collect_plan, grade, safe_name
+from autograder.grading import GraderError, check_plan, collect_plan, grade
 from autograder.notebooks import lessons
 from autograder.report import class_summary, results_json_path, student_summary, write_csv, write_results_json
 from autograder.runner import Limits, Runner, default_memory_mb, usable_cores
-from autograder.sandbox import protections_available
+from autograder.sandbox import protections_line
 
 
 def parser() -> argparse.ArgumentParser:
@@ -107,7 +107,7 @@ def run_grade(args) -> int:
           f"({limits.jobs} at a time; per exercise {limits.timeout:g} s of CPU per thread, {limits.threads} thread(s), "
           f"{limits.memory_mb} MB; seed {limits.seed})",
           flush=True)
-    print(f"student code runs sandboxed: {', '.join(protections_available())}", flush=True)
+    print(protections_line(), flush=True)
     blocks = []
     stamps = {id(s): progress.fingerprint(s, limits.seed, only) for s in submissions}
     kept = {}
@@ -141,13 +141,8 @@ def run_grade(args) -> int:
     print(footer)
     (out / "summary.txt").write_text("\n".join(blocks + [footer]) + "\n", encoding="utf-8")
     write_csv(out / "grades.csv", results, plan, [l.name for l in lessons()])
-    used: set[Path] = set()
-    for result in results:
-        path = results_json_path(out, result)
-        while path in used:  # two names that become the same folder name
-            path = path.parent.with_name(path.parent.name + "_") / path.name
-        used.add(path)
-        write_results_json(path, result)
+    for result in results:  # ids are unique once made file names (discovery): no two share a folder
+        write_results_json(results_json_path(out, result), result)
     if args.gradescope_results is not None and results:
         write_results_json(args.gradescope_results, results[0])
     write_pages(out, results)

@@ -137,7 +137,7 @@ def direction_of(module, metric: str, where: str) -> str:
 
 def calibrate_module(path: Path, seeds: list[int], command: str) -> dict:
     """{exercise: {metric: entry}} for one hidden-test module."""
-    from autograder import testing
+    from autograder import contestants, testing
     from autograder.runner import usable_cores
     from public_tests.framework import Namespace
 
@@ -153,12 +153,12 @@ def calibrate_module(path: Path, seeds: list[int], command: str) -> dict:
         for seed in seeds:
             started = time.monotonic()
             # A fresh contestant per seed, as in grading (one judge, one contestant per exercise).
-            testing.configure(testing.JudgeSettings(seed=seed, threads=usable_cores(), cpu_seconds=3600))
+            contestants.configure(contestants.JudgeSettings(seed=seed, threads=usable_cores(), cpu_seconds=3600))
             pictures.recorded()  # forget what an earlier seed drew
             try:
-                values = fn(testing.contestant_for(lesson, exercise), reference, seed)
+                values = fn(contestants.contestant_for(lesson, exercise), reference, seed)
             finally:
-                testing.close_contestants()
+                contestants.close_contestants()
             if seed == 0:  # the reference's pictures, shown beside each student's in the feedback
                 for path in pictures.save_references(pictures.recorded()):
                     print(f"  drew {path.relative_to(REPO)}", flush=True)
@@ -211,7 +211,7 @@ def verify(seeds: list[int]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from autograder.testing import HIDDEN_TESTS, THRESHOLDS
+    from autograder.paths import HIDDEN_TESTS, THRESHOLDS
     from autograder.runner import usable_cores
     from autograder.judge import configure_process
 

@@ -19,6 +19,13 @@
 A notebook is mapped to its lesson by the exercises it contains (so
 ``04_vae (1).ipynb`` still counts), else by its two-digit prefix. Nothing here
 runs student code: notebooks are only read as JSON.
+
+Nothing a student hands in stops the run: whatever goes wrong with one
+submission's files (a link, a name too long or not UTF-8, a file where a folder
+should be, a damaged zip, a FIFO, an unreadable notebook) becomes a note in that
+student's report, and what cannot be read scores 0. Symbolic links are never
+followed, in folders as in zips: a link is refused with a note. Every submission
+gets an id of its own (:func:`autograder.student_ids.make_unique`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import os
 import re
 import shutil
 import stat
@@ -34,7 +42,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from autograder.notebooks import NotebookError, exercise_cells, lesson_for, lessons, read_notebook
+from autograder.notebooks import (NotebookError, duplicated_exercises, exercise_cells, lesson_for, lessons,
+                                  read_notebook)
+from autograder.student_ids import make_unique, safe_name
 
 LESSON_FILE = re.compile(r"^\d\d_.*\.ipynb$")
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
@@ -42,6 +52,7 @@ MANIFEST = "manifest.json"
 MAX_MEMBERS = 200
 MAX_FILE_BYTES = 64 * 2**20
 MAX_TOTAL_BYTES = 256 * 2**20
+MAX_LISTED = 10_000       # entries of a student's folder looked at (a folder of a million files is not a submission)
 _UNPACKED: list[Path] = []   # temporary folders, removed when the grader exits
 
 
@@ -59,28 +70,63 @@ class Submission:
     cells: dict[str, dict[str, str]] = field(default_factory=dict)  # lesson -> exercise -> source
     notes: list[str] = field(default_factory=list)            # report lines (ignored files, duplicates)
     exercises: set[str] | None = None                         # only these exercises (None: all)
+    instructor_notes: list[str] = field(default_factory=list)  # information for the instructor, not a penalty
 
 
-def _notebooks_in(folder: Path) -> list[Path]:
-    found = []
-    for path in sorted(folder.rglob("*.ipynb")):
-        relative = path.relative_to(folder).parts
-        if any(part in SKIPPED_DIRS or part.startswith(".") for part in relative):
+def _files_in(folder: Path, suffix: str | tuple[str, ...], notes: list[str]) -> list[Path]:
+    """Regular files named ``*suffix`` under ``folder``, never through a link; ``notes`` get what was refused."""
+    found, pending, listed = [], [folder], 0
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            notes.append(f"could not read the folder {_relative(current, folder)}: {error.strerror or error}")
             continue
-        if path.is_file():
-            found.append(path)
-    return found
+        for entry in entries:
+            listed += 1
+            if listed > MAX_LISTED:
+                notes.append(f"more than {MAX_LISTED} files and folders: only the first were looked at")
+                return sorted(found)
+            if entry.name in SKIPPED_DIRS or entry.name.startswith("."):
+                continue
+            relative = _relative(Path(entry.path), folder)
+            try:
+                if entry.is_symlink():
+                    notes.append(f"refused {relative}: a symbolic link (links are never followed)")
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                elif entry.name.endswith(suffix):
+                    info = entry.stat(follow_symlinks=False)
+                    if not stat.S_ISREG(info.st_mode):
+                        notes.append(f"refused {relative}: not a regular file")
+                    elif info.st_size > MAX_FILE_BYTES:
+                        notes.append(f"refused {relative}: too large ({info.st_size / 2**20:.1f} MB)")
+                    else:
+                        found.append(Path(entry.path))
+            except OSError as error:
+                notes.append(f"could not read {relative}: {error.strerror or error}")
+    return sorted(found)
 
 
-def _is_student_folder(path: Path) -> bool:
-    return path.is_dir() and path.name not in SKIPPED_DIRS and not path.name.startswith(".")
+def _relative(path: Path, folder: Path) -> str:
+    return str(path.relative_to(folder)) if path != folder else "."
+
+
+def _notebooks_in(folder: Path, notes: list[str] | None = None) -> list[Path]:
+    return _files_in(folder, ".ipynb", notes if notes is not None else [])
 
 
 def _read(path: Path):
+    """(notebook, its exercise cells, None), or (None, None, why it cannot be graded)."""
     try:
-        return read_notebook(path), None
+        nb = read_notebook(path)
+        return nb, exercise_cells(nb), None
     except NotebookError as error:
-        return None, str(error)
+        return None, None, str(error)
+    except Exception as error:  # valid JSON of the wrong shape (cells that are numbers, ...)
+        return None, None, f"{path.name} is not a readable Jupyter notebook ({type(error).__name__}: {error})"
 
 
 def _cleanup() -> None:
@@ -101,14 +147,17 @@ def _safe_member_path(name: str) -> PurePosixPath | None:
 
 
 def unpack_zip(archive_path: Path) -> tuple[Path, list[str]]:
-    """Extract a submission zip's notebooks (and manifest) into a new temporary folder; returns it and notes."""
+    """Extract a submission zip's notebooks (and manifest) into a new temporary folder; returns it and notes.
+
+    Never raises for what the zip holds: a damaged zip gives an empty folder and a note.
+    """
     notes: list[str] = []
+    target = Path(tempfile.mkdtemp(prefix=f"aecourse-{safe_name(archive_path.stem)[:40]}-"))
+    _UNPACKED.append(target)
     try:
         archive = zipfile.ZipFile(archive_path)
-    except (OSError, zipfile.BadZipFile) as error:
-        raise DiscoveryError(f"{archive_path}: not a readable zip ({error})") from None
-    target = Path(tempfile.mkdtemp(prefix=f"aecourse-{archive_path.stem[:40]}-"))
-    _UNPACKED.append(target)
+    except Exception as error:  # BadZipFile, OSError, a name that is not UTF-8 though flagged so, ...
+        return target, [f"{archive_path.name}: not a readable zip ({type(error).__name__}: {error})"]
     written = 0
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
@@ -133,11 +182,11 @@ def unpack_zip(archive_path: Path) -> tuple[Path, list[str]]:
                              f"({member.file_size / 2**20:.1f} MB)")
                 continue
             destination = target.joinpath(*relative.parts)
-            destination.parent.mkdir(parents=True, exist_ok=True)
             # Count the bytes really inflated: a zip's declared sizes can lie.
             budget = min(MAX_FILE_BYTES, MAX_TOTAL_BYTES - written)
             size, too_big = 0, False
             try:
+                destination.parent.mkdir(parents=True, exist_ok=True)  # fails under a member that is a file
                 with archive.open(member) as source, open(destination, "wb") as sink:
                     while chunk := source.read(1 << 20):
                         size += len(chunk)
@@ -145,16 +194,26 @@ def unpack_zip(archive_path: Path) -> tuple[Path, list[str]]:
                             too_big = True
                             break
                         sink.write(chunk)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
-                destination.unlink(missing_ok=True)
-                notes.append(f"could not unpack {member.filename} from {archive_path.name}: {error}")
+            except Exception as error:  # a name too long, a file where a folder should be, damaged data, ...
+                _remove_file(destination)
+                notes.append(f"could not unpack {member.filename} from {archive_path.name}: "
+                             f"{getattr(error, 'strerror', None) or error}")
                 continue
             if too_big:
-                destination.unlink(missing_ok=True)
+                _remove_file(destination)
                 notes.append(f"refused {member.filename} from {archive_path.name}: too large once unpacked")
                 continue
             written += size
     return target, notes + verify_manifest(target, archive_path.name)
+
+
+def _remove_file(path: Path) -> None:
+    """Remove what a failed extraction left, if it is a file (a folder there is another member's)."""
+    try:
+        if path.is_file():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def verify_manifest(folder: Path, label: str) -> list[str]:
@@ -174,9 +233,13 @@ def verify_manifest(folder: Path, label: str) -> list[str]:
         relative = _safe_member_path(name)
         path = base.joinpath(*relative.parts) if relative else None
         listed.add(path)
-        if path is None or not path.is_file():
+        try:
+            found = hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else None
+        except (OSError, ValueError):  # a name with a NUL byte, too long, ...
+            found = None
+        if found is None:
             notes.append(f"{label}: {name} is listed in {MANIFEST} but not in the zip")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        elif found != digest:
             notes.append(f"{label}: {name} differs from the exported one (sha256 does not match {MANIFEST}); "
                          "graded as found")
     for path in _notebooks_in(folder):
@@ -187,23 +250,59 @@ def verify_manifest(folder: Path, label: str) -> list[str]:
 
 def _zip_student(archive_path: Path, graded_lessons: list[str]) -> Submission:
     folder, notes = unpack_zip(archive_path)
-    submission = build_submission(archive_path.stem, archive_path, _notebooks_in(folder), graded_lessons)
+    submission = build_submission(archive_path.stem, archive_path, _notebooks_in(folder, notes), graded_lessons)
     submission.notes[:0] = notes
     return submission
 
 
+def _folder_student(name: str, folder: Path, graded_lessons: list[str], unpack_zips: bool) -> Submission:
+    """One student's folder; with ``unpack_zips``, a zip beside the notebooks (a Gradescope upload) counts as its contents."""
+    notes: list[str] = []
+    files = _files_in(folder, (".ipynb", ".zip") if unpack_zips else ".ipynb", notes)
+    notebooks = [p for p in files if p.suffix == ".ipynb"]
+    for archive_path in [p for p in files if p.suffix == ".zip" and p.parent == folder]:
+        unpacked, zip_notes = unpack_zip(archive_path)
+        notebooks += _notebooks_in(unpacked, zip_notes)
+        notes += zip_notes
+    submission = build_submission(name, folder, notebooks, graded_lessons)
+    submission.notes[:0] = notes
+    return submission
+
+
+def _refused(name: str, source: Path, graded_lessons: list[str], why: str) -> Submission:
+    """A submission that scores 0 on every lesson asked for, saying why."""
+    return Submission(name, source, list(graded_lessons), problems={lesson: why for lesson in graded_lessons},
+                      notes=[why])
+
+
+def _guarded(name: str, source: Path, graded_lessons: list[str], build) -> Submission:
+    """``build()``, or a refused submission when reading this student's files fails in a way not foreseen."""
+    try:
+        return build()
+    except Exception as error:  # one student's files must never stop the class's run
+        return _refused(name, source, graded_lessons,
+                        f"the grader could not read this submission ({type(error).__name__}: {error})")
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except (OSError, ValueError):
+        return 0.0
+
+
 def build_submission(name: str, source: Path, notebooks: list[Path], graded_lessons: list[str] | None) -> Submission:
     """Map notebooks to lessons. ``graded_lessons=None``: the lessons the notebooks answer."""
-    by_lesson: dict[str, list[tuple[Path, object, str | None]]] = {}
+    by_lesson: dict[str, list[tuple[Path, object, dict | None, str | None]]] = {}
     notes = []
     for path in notebooks:
-        nb, error = _read(path)
+        nb, cells, error = _read(path)
         lesson = lesson_for(path, nb)
         if lesson is None:
             what = error if error else "it answers none of the course's lessons"
             notes.append(f"ignored {path.name}: {what}")
             continue
-        by_lesson.setdefault(lesson.name, []).append((path, nb, error))
+        by_lesson.setdefault(lesson.name, []).append((path, nb, cells, error))
     known = [l.name for l in lessons()]
     wanted = graded_lessons if graded_lessons is not None else [l for l in known if l in by_lesson]
     submission = Submission(name, source, wanted, notes=notes)
@@ -214,21 +313,56 @@ def build_submission(name: str, source: Path, notebooks: list[Path], graded_less
             continue
         # Several notebooks answer one lesson (a re-download, a copy): grade the
         # readable one with the lesson's own file name, else the newest.
-        candidates.sort(key=lambda c: (c[2] is None, c[0].name == f"{lesson_name}.ipynb", c[0].stat().st_mtime),
+        candidates.sort(key=lambda c: (c[3] is None, c[0].name == f"{lesson_name}.ipynb", _mtime(c[0])),
                         reverse=True)
-        path, nb, error = candidates[0]
+        path, nb, cells, error = candidates[0]
         if len(candidates) > 1:
             others = ", ".join(c[0].name for c in candidates[1:])
             submission.notes.append(f"{lesson_name}: graded {path.name}; also found {others} (ignored)")
         submission.notebooks[lesson_name] = path
         if error:
             submission.problems[lesson_name] = error
-        else:
-            submission.cells[lesson_name] = exercise_cells(nb)
+            continue
+        submission.cells[lesson_name] = cells
+        for exercise in duplicated_exercises(nb):
+            submission.notes.append(f"{lesson_name}: two cells claim exercise {exercise!r}; graded the last one")
     for lesson_name in by_lesson:
         if lesson_name not in wanted:
             submission.notes.append(f"ignored the notebook for {lesson_name}: not graded in this assignment")
     return submission
+
+
+def _class_member(entry: os.DirEntry, all_lessons: list[str], only_lessons: list[str] | None) -> Submission | None:
+    """The submission an entry of a class folder is (a folder, a notebook, a zip), or None for anything else."""
+    path = Path(entry.path)
+    if entry.name in SKIPPED_DIRS or entry.name.startswith("."):
+        return None
+    loose_lessons = list(only_lessons or [])  # a loose notebook is graded on the lesson it answers
+    try:
+        link, folder, regular = (entry.is_symlink(), entry.is_dir(follow_symlinks=False),
+                                 entry.is_file(follow_symlinks=False))
+        size = entry.stat(follow_symlinks=False).st_size
+    except OSError as error:
+        return _refused(entry.name, path, all_lessons, f"could not read {entry.name}: {error.strerror or error}")
+    if link or not (folder or regular):
+        # Refused without reading it: a link may point at anything of the grader's (the master solutions).
+        if path.suffix not in (".ipynb", ".zip") and not os.path.isdir(path):
+            return None
+        what = "a symbolic link (links are never followed)" if link else "not a regular file"
+        if path.suffix == ".ipynb":
+            return _refused(path.stem, path, loose_lessons, f"refused {entry.name}: {what}")
+        return _refused(path.stem if path.suffix == ".zip" else entry.name, path, all_lessons,
+                        f"refused {entry.name}: {what}")
+    if folder:
+        return _guarded(entry.name, path, all_lessons, lambda: _folder_student(entry.name, path, all_lessons, False))
+    if path.suffix == ".ipynb":
+        if size > MAX_FILE_BYTES:
+            return _refused(path.stem, path, loose_lessons, f"refused {entry.name}: too large ({size / 2**20:.1f} MB)")
+        return _guarded(path.stem, path, loose_lessons,
+                        lambda: build_submission(path.stem, path, [path], only_lessons or None))
+    if path.suffix == ".zip":
+        return _guarded(path.stem, path, all_lessons, lambda: _zip_student(path, all_lessons))
+    return None
 
 
 def discover(path: str | Path, only_lessons: list[str] | None = None, single: bool = False) -> list[Submission]:
@@ -244,34 +378,25 @@ def discover(path: str | Path, only_lessons: list[str] | None = None, single: bo
         raise DiscoveryError(f"{path}: no such file or folder")
     if path.is_file():
         if path.suffix == ".zip":
-            return [_zip_student(path, all_lessons)]
+            return [_guarded(path.stem, path, all_lessons, lambda: _zip_student(path, all_lessons))]
         if path.suffix != ".ipynb":
             raise DiscoveryError(f"{path}: not a notebook (.ipynb), a zip of notebooks or a folder of notebooks")
         return [build_submission(path.stem, path, [path], only_lessons or None)]
     if single or any(LESSON_FILE.match(p.name) for p in path.glob("*.ipynb")):
-        # One student's folder; a zip in it (a Gradescope upload of the export) counts as its contents.
-        notebooks, notes = _notebooks_in(path), []
-        for archive_path in sorted(path.glob("*.zip")):
-            folder, zip_notes = unpack_zip(archive_path)
-            notebooks += _notebooks_in(folder)
-            notes += zip_notes
-        submission = build_submission(path.resolve().name, path, notebooks, all_lessons)
-        submission.notes[:0] = notes
-        return [submission]
-    submissions = []
-    for entry in sorted(path.iterdir()):
-        if _is_student_folder(entry):
-            submissions.append(build_submission(entry.name, entry, _notebooks_in(entry), all_lessons))
-        elif entry.is_file() and entry.suffix == ".ipynb":
-            submissions.append(build_submission(entry.stem, entry, [entry], only_lessons or None))
-        elif entry.is_file() and entry.suffix == ".zip":
-            submissions.append(_zip_student(entry, all_lessons))
+        name = path.resolve().name
+        return [_guarded(name, path, all_lessons, lambda: _folder_student(name, path, all_lessons, True))]
+    try:
+        with os.scandir(path) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as error:
+        raise DiscoveryError(f"{path}: cannot list the folder ({error.strerror or error})") from None
+    submissions = [s for entry in entries if (s := _class_member(entry, all_lessons, only_lessons)) is not None]
     names = [s.name for s in submissions]
     for submission in submissions:  # alice/ and alice.ipynb side by side: keep reports apart
-        if names.count(submission.name) > 1 and submission.source.is_file():
+        if names.count(submission.name) > 1 and submission.source.suffix in (".ipynb", ".zip"):
             submission.name = submission.source.name
+    make_unique(submissions)
     return submissions
-
 
 
 def from_manifest(path: str | Path) -> list[Submission]:
@@ -282,8 +407,6 @@ def from_manifest(path: str | Path) -> list[Submission]:
     (default: the lessons the notebooks answer, every exercise). For re-grading
     a few exercises of a few students, and for the project's planted-bug tests.
     """
-    import json
-
     path = Path(path)
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
@@ -296,8 +419,9 @@ def from_manifest(path: str | Path) -> list[Submission]:
         if wanted and set(wanted) - every:
             raise DiscoveryError(f"{path}: unknown lesson(s) {sorted(set(wanted) - every)}")
         notebooks = [Path(p) for p in entry["notebooks"]]
-        submission = build_submission(entry["name"], notebooks[0] if notebooks else path, notebooks, wanted)
+        submission = build_submission(str(entry["name"]), notebooks[0] if notebooks else path, notebooks, wanted)
         if entry.get("exercises") is not None:
             submission.exercises = set(entry["exercises"])
         submissions.append(submission)
+    make_unique(submissions)
     return submissions

@@ -92,6 +92,10 @@ export AECOURSE_CACHE_DIR="${AECOURSE_CACHE_DIR:-$ROOT/cache}"
 export MPLBACKEND=Agg
 mkdir -p "$ROOT/results"
 rm -f "$ROOT/results/results.json"
+# Docker's default seccomp profile denies namespaces, so bubblewrap cannot start: each exercise
+# then runs under a uid of its own, sealed by Landlock where the kernel has it. File modes close
+# the rest: the contestant gets a copy of the course library and needs nothing under these folders.
+chmod go-rwx "$ROOT/source" "$ROOT/submission" "$ROOT/results" 2>/dev/null || true
 cd "$ROOT/source"
 # The container's share of cores and memory (cgroup limits), not the host's nproc and /proc/meminfo.
 JOBS="$("$PY" -m autograder.resources cores 2>/dev/null || nproc 2>/dev/null || echo 1)"

@@ -9,18 +9,19 @@ the contestant's fate as its message.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import library_copies
 from autograder.discover import Submission
 from autograder.notebooks import lessons
 from autograder.runner import Finished, Job, Limits, Runner
-from autograder.testing import TRAINING_BUDGET_FACTOR
-from autograder.testing import HIDDEN_TESTS
-from autograder.judge import NOT_IMPLEMENTED
+from autograder.contestants import TRAINING_BUDGET_FACTOR
+from autograder.paths import HIDDEN_TESTS
+from autograder.messages import NOT_IMPLEMENTED
+from autograder.student_ids import safe_name
 
 
 class GraderError(Exception):
@@ -71,6 +72,7 @@ class StudentResult:
     exercises: list[ExerciseResult]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    instructor_notes: list[str] = field(default_factory=list)  # information only (library_copies), not a penalty
 
     @property
     def score(self) -> float:
@@ -119,11 +121,6 @@ def check_plan(plan: Plan) -> list[str]:
     return warnings
 
 
-def safe_name(name: str) -> str:
-    """A student name usable as a folder name."""
-    return re.sub(r"[^\w.@+-]+", "_", name).strip("._") or "student"
-
-
 def _zero(lesson: str, exercise: str, tests: list[PlannedTest], message: str) -> ExerciseResult:
     return ExerciseResult(lesson, exercise, [GradedTest(t.title, t.points, 0.0, message) for t in tests])
 
@@ -169,7 +166,6 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
     jobs: list[Job] = []
     lesson_jobs: dict[tuple[int, str], list[str]] = {}
     for index, submission in enumerate(submissions):
-        _note_duplicates(submission)
         wanted = only_exercises if submission.exercises is None else (
             submission.exercises if only_exercises is None else submission.exercises & only_exercises)
         for lesson in submission.lessons:
@@ -186,6 +182,10 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                 else:
                     slots[key] = None
                     lesson_jobs.setdefault((index, lesson), []).append(exercise)
+                    for note in library_copies.notes(lesson, exercise, submission.cells[lesson][exercise],
+                                                     submission.notebooks[lesson]):
+                        if note not in submission.instructor_notes:
+                            submission.instructor_notes.append(note)
     # A judge grades some of a student's lessons, exercise after exercise, each in a
     # contestant of its own forked from the judge's one warm sandbox: one sandbox start
     # (an interpreter importing TensorFlow) per judge. A class fills the cores with one
@@ -200,7 +200,8 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
         for group in split_lessons(weights, per_student):
             tests = [t for lesson in group for exercise in mine[lesson] for t in plan[lesson][exercise]]
             task = {"command": "run", "nodeids": [t.nodeid for t in tests],
-                    "notebooks": {lesson: str(submission.notebooks[lesson].resolve()) for lesson in group},
+                    # absolute(), not resolve(): the file discovery found, never where a link would lead
+                    "notebooks": {lesson: str(submission.notebooks[lesson].absolute()) for lesson in group},
                     "hidden_tests": str(HIDDEN_TESTS),
                     # What the student's code printed, per exercise, and (apart) what the judge printed.
                     "contestant_log": str(folder / "{lesson}.{exercise}.log")}
@@ -214,7 +215,7 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
         exercises = [slots[k] for k in sorted(
             (k for k in slots if k[0] == index), key=lambda k: _order(plan, k[1], k[2]))]
         result = StudentResult(submission.name, submission.source, exercises, list(submission.notes),
-                               sum(e.seconds for e in exercises))
+                               sum(e.seconds for e in exercises), list(submission.instructor_notes))
         results[index] = result
         if on_student:
             on_student(index, result)
@@ -256,20 +257,6 @@ def split_lessons(weights: dict[str, float], groups: int) -> list[list[str]]:
         members[lightest].append(lesson)
     order = list(weights)
     return [sorted(group, key=order.index) for group in members if group]
-
-
-def _note_duplicates(submission: Submission) -> None:
-    from autograder.notebooks import NotebookError, duplicated_exercises, read_notebook
-
-    for lesson, path in submission.notebooks.items():
-        try:
-            names = duplicated_exercises(read_notebook(path))
-        except NotebookError:
-            continue  # reported as the lesson's problem
-        for name in names:
-            note = f"{lesson}: two cells claim exercise {name!r}; graded the last one"
-            if note not in submission.notes:
-                submission.notes.append(note)
 
 
 def _order(plan: Plan, lesson: str, exercise: str) -> tuple[int, int]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from autograder.grading import StudentResult, safe_name
+from autograder.grading import StudentResult
 from autograder.report import feedback_lines, fmt, pictures_html
+from autograder.student_ids import safe_name, shown
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 70em; color: #222; }
@@ -22,6 +23,7 @@ figure { margin: 0.5em 0 1.5em; } figcaption { font-weight: bold; margin-bottom:
 img { image-rendering: pixelated; max-width: 44vw; height: auto; }
 .thumbs img { height: 96px; margin: 2px; border: 1px solid #ccc; }
 .bar { display: inline-block; background: #5c6bc0; height: 0.9em; }
+.instructor { background: #e3f2fd; padding: 0.3em 0.6em; }
 """
 
 
@@ -35,9 +37,10 @@ def _kind(score: float, maximum: float) -> str:
 
 
 def student_page(result: StudentResult) -> str:
-    parts = [f"<h1>{escape(result.name)}: {fmt(result.score)}/{fmt(result.max_score)} points "
+    parts = [f"<h1>{escape(shown(result.name))}: {fmt(result.score)}/{fmt(result.max_score)} points "
              f"({result.percent:.1f} %)</h1>"]
-    parts += [f"<p>Note: {escape(note)}</p>" for note in result.notes]
+    parts += [f"<p>Note: {escape(shown(note))}</p>" for note in result.notes]
+    parts += [f"<p class='instructor'>For the instructor: {escape(shown(note))}</p>" for note in result.instructor_notes]
     parts.append("<table><tr><th>lesson</th><th>exercise</th><th>points</th><th>what to fix</th></tr>")
     for exercise in result.exercises:
         lines = "".join(f"<li>{escape(line)}</li>" for line in feedback_lines(exercise))
@@ -48,7 +51,7 @@ def student_page(result: StudentResult) -> str:
     for exercise in result.exercises:
         if exercise.pictures:
             parts.append(f"<h2>{escape(exercise.exercise)}: what your model drew</h2>{pictures_html(exercise)}")
-    return _page(f"{result.name}: feedback", "\n".join(parts))
+    return _page(f"{shown(result.name)}: feedback", "\n".join(parts))
 
 
 def class_page(results: list[StudentResult], pages: dict[str, str]) -> str:
@@ -74,9 +77,14 @@ def class_page(results: list[StudentResult], pages: dict[str, str]) -> str:
                          f"{escape(p['title'])}' src='data:image/png;base64,{p['png']}'>"
                          for e in result.exercises for p in e.pictures)
         link = pages.get(result.name, "#")
-        parts.append(f"<tr><td><a href='{escape(link)}'>{escape(result.name)}</a></td>"
+        parts.append(f"<tr><td><a href='{escape(link)}'>{escape(shown(result.name))}</a></td>"
                      f"<td>{result.percent:.1f} %</td><td class='thumbs'><a href='{escape(link)}'>{thumbs}</a></td></tr>")
     parts.append("</table>")
+    noted = [(result, note) for result in sorted(results, key=lambda r: r.name) for note in result.instructor_notes]
+    if noted:  # information, not penalties: the scores above are what the tests gave
+        parts.append("<h2>Notes for the instructor</h2><ul>" + "".join(
+            f"<li><a href='{escape(pages.get(result.name, '#'))}'>{escape(shown(result.name))}</a>: "
+            f"{escape(shown(note))}</li>" for result, note in noted) + "</ul>")
     return _page("Class report", "\n".join(parts))
 
 
@@ -85,10 +93,8 @@ def write_pages(out: Path, results: list[StudentResult]) -> Path:
     folder = Path(out) / "feedback"
     folder.mkdir(parents=True, exist_ok=True)
     pages = {}
-    for result in results:
+    for result in results:  # ids are unique once made file names (discovery): no two share a page
         path = folder / f"{safe_name(result.name)}.html"
-        while f"feedback/{path.name}" in pages.values():  # two names that become the same file name
-            path = path.with_name(path.stem + "_.html")
         path.write_text(student_page(result), encoding="utf-8")
         pages[result.name] = f"feedback/{path.name}"
     report = Path(out) / "class_report.html"

@@ -4,8 +4,10 @@
 exercise is scored. ``load`` gives that result back only when nothing it
 depends on has changed since: the student's notebooks, the hidden tests, the
 pass marks, the seed and the exercises asked for (their hash is stored with
-it). ``python -m autograder grade ... --resume`` grades only the students
-without such a file, and reports everyone.
+it), and only to the student it was saved for. ``python -m autograder grade ...
+--resume`` grades only the students without such a file, and reports everyone.
+Files are named by the student's id made safe (:mod:`autograder.student_ids`),
+which discovery keeps unique, so two students never share one.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from autograder.discover import Submission
-from autograder.grading import ExerciseResult, GradedTest, StudentResult, safe_name
-from autograder.testing import HIDDEN_TESTS, THRESHOLDS
+from autograder.grading import ExerciseResult, GradedTest, StudentResult
+from autograder.student_ids import safe_name
+from autograder.paths import HIDDEN_TESTS, THRESHOLDS
 
-FORMAT = 1
+FORMAT = 2   # 2: the instructor's notes are part of a result
 
 
 def fingerprint(submission: Submission, seed: int, only: set[str] | None) -> str:
@@ -29,7 +32,10 @@ def fingerprint(submission: Submission, seed: int, only: set[str] | None) -> str
                             f"{sorted(submission.exercises) if submission.exercises else None}".encode())
     for lesson, path in sorted(submission.notebooks.items()):
         digest.update(lesson.encode())
-        digest.update(Path(path).read_bytes())
+        try:
+            digest.update(Path(path).read_bytes())
+        except (OSError, ValueError) as error:  # gone since discovery: a stamp no saved result has
+            digest.update(f"unreadable: {error}".encode("utf-8", "backslashreplace"))
     for path in sorted(Path(HIDDEN_TESTS).glob("*.py")) + [Path(THRESHOLDS)]:
         if path.exists():
             digest.update(path.read_bytes())
@@ -59,8 +65,11 @@ def load(out: Path, submission: Submission, stamp: str) -> StudentResult | None:
         if data.get("fingerprint") != stamp:
             return None
         raw = data["result"]
+        if raw["name"] != submission.name:  # saved for another student
+            return None
         exercises = [ExerciseResult(e["lesson"], e["exercise"], [GradedTest(**t) for t in e["tests"]], e["seconds"],
                                     e.get("pictures", [])) for e in raw["exercises"]]
-        return StudentResult(raw["name"], Path(raw["source"]), exercises, list(raw["notes"]), raw["seconds"])
+        return StudentResult(raw["name"], Path(raw["source"]), exercises, list(raw["notes"]), raw["seconds"],
+                             list(raw.get("instructor_notes", [])))
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.notebooks import exercise_cells, lessons, read_notebook, without_magics
+from autograder.paths import HIDDEN_TESTS
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,6 @@ def _training_exercises(hidden_tests: Path, lesson: str) -> set[str]:
 
 def exercises(hidden_tests: Path | None = None) -> list[Exercise]:
     """Every exercise of every master, in course order."""
-    from autograder.testing import HIDDEN_TESTS
-
     return list(_exercises(Path(hidden_tests or HIDDEN_TESTS)))
 
 

@@ -9,28 +9,45 @@ become requests, plain results come back as Python and numpy values, anything
 else as another ``Remote``. A student's exception comes back as a
 :class:`RemoteError` of a matching built-in kind, so ``pytest.raises(EOFError)``
 works. Nothing the contestant sends is executed or unpickled here.
+
+Every limit holds while an answer is read too: it is read a piece at a time as
+it arrives, between checks of the contestant, and its sizes (the frame, the
+plain data, each array from its header) are checked against what the judge
+accepts before anything is allocated: a quarter of the exercise's memory budget
+per answer, four times that budget over all the exercise's answers. An answer
+over either, or one that cannot be read, ends the contestant with a message
+that says so. Nothing the judge sends carries code: a probe is named, and
+runs from ``autograder.contestant.probes``, which ships with the contestant.
 """
 
 from __future__ import annotations
 
-import ast
 import builtins
-import inspect
 import io
-import textwrap
+import json
+import os
 import select
+import socket
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from autograder.contestant import protocol
+from autograder.contestant import probes, protocol
 from autograder.sandbox import OUTPUT_LIMIT, Sandbox, SandboxSettings
 
 POLL = 0.05
 IDLE_CPU = 0.05           # CPU seconds that count as progress
+IDLE_BYTES = 64 << 10     # ... and bytes of a request or an answer moved (a dripping answer never makes it)
 WALL_FACTOR = 3           # wall-clock limit = this many times the CPU-time limit (a loaded machine)
+CHUNK = 1 << 22           # bytes sent or read at a time, between checks of the contestant
+ANSWER_SHARE = 4          # one answer's arrays: at most a quarter of the exercise's memory budget
+EXERCISE_FACTOR = 4       # all the answers of an exercise: at most four times its memory budget
+PLAIN_LIMIT = 8 << 20     # bytes of plain data (JSON) per answer: as Python objects it takes ~20 times that
+ARCHIVE_OVERHEAD = 2 << 20  # bytes of an answer's archive besides its arrays (headers of up to MAX_ARRAYS)
+ANSWERS_NOTE_ENV = "AUTOGRADER_ANSWERS_NOTE"  # where the runner asks the judge to note the answers it holds
 
 
 @dataclass
@@ -57,6 +74,57 @@ class NotImplementedRemote(RemoteError, NotImplementedError):
 
 class ContestantGone(Exception):
     """The contestant ended or was stopped before it answered; the message is its fate."""
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{max(1, round(n / 2**20))} MB" if n >= 2**20 else f"{n} bytes"
+
+
+class AnswersHeld:
+    """The bytes of the student's arrays this judge holds now, noted in a file for the runner.
+
+    Arrays count from the moment their answer starts to arrive until the judge drops
+    the last reference to them. When the judge is killed for its memory, the runner
+    reads the note (``runner.Runner._verdict``): a judge that held a large share of
+    answers died of what the student's code sent, and the report says so.
+    """
+
+    STEP = 32 << 20  # the note is rewritten when the bytes held cross a multiple of this
+
+    def __init__(self, note: str | None = None):
+        self.note = note  # None: the file ANSWERS_NOTE_ENV names when it is written (the runner sets it after a fork)
+        self.bytes = 0
+        self._noted = 0
+
+    def add(self, n: int) -> None:
+        self.bytes += n
+        self._write()
+
+    def drop(self, n: int) -> None:
+        self.bytes -= n
+        self._write()
+
+    def track(self, arrays) -> None:
+        """Count ``arrays`` until each is freed (their views keep them)."""
+        for array in arrays:
+            self.add(array.nbytes)
+            freed = weakref.finalize(array.base if array.base is not None else array, self.drop, array.nbytes)
+            freed.atexit = False  # a judge that ends holds nothing worth a note
+
+    def _write(self) -> None:
+        note = self.note or os.environ.get(ANSWERS_NOTE_ENV)
+        if not note or self.bytes // self.STEP == self._noted // self.STEP:
+            return
+        self._noted = self.bytes
+        try:
+            partial = Path(note + ".partial")
+            partial.write_text(json.dumps({"bytes": self.bytes}), encoding="utf-8")
+            os.replace(partial, note)
+        except OSError:
+            pass  # the note is a courtesy to the report; grading goes on without it
+
+
+held = AnswersHeld()
 
 
 _KINDS: dict[tuple[str, ...], type] = {}
@@ -90,13 +158,19 @@ class Connection:
         self.budget = budget
         self.log_file = Path(log_file)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.sandbox = contestant if contestant is not None else Sandbox(settings, log_file)
+        self.sandbox = contestant if contestant is not None else Sandbox(settings, log_file).child(log_file)
         self.fate: str | None = None
         self.started = time.monotonic()
         self.peak_mb = 0.0
         self.cpu = 0.0
-        self._progress = (0.0, time.monotonic())
+        self._progress = (0.0, 0, time.monotonic())  # (CPU seconds, bytes moved, when) at the last progress
+        self._moved = 0                                # bytes of requests sent and answers read
+        self._checked = 0.0
         self._streams: dict[int, tuple[io.BytesIO, protocol.Handle]] = {}
+        memory = budget.memory_mb * 2**20
+        self.answer_limit = min(protocol.MAX_FRAME, memory // ANSWER_SHARE)  # bytes of arrays per answer
+        self.exercise_limit = memory * EXERCISE_FACTOR                        # ... over all of them
+        self.accepted = 0                                                      # ... so far
 
     @property
     def protections(self) -> list[str]:
@@ -109,29 +183,85 @@ class Connection:
             raise ContestantGone(self.fate)
         arrays: list = []
         message = protocol.encode(dict(request, keep=keep) if keep else request, arrays, self._to_handle)
-        try:
-            protocol.send(self.sandbox.socket, message, arrays)
-        except OSError:
-            self._wait_for_the_end()
-            raise ContestantGone(self._gone()) from None
-        self._await_reply()
-        try:
-            header, received = protocol.receive(self.sandbox.socket)
-        except (EOFError, OSError):
-            self._wait_for_the_end()
-            raise ContestantGone(self._gone()) from None
-        except protocol.ProtocolError as error:
-            self.fate = f"your code's answer could not be read by the grader ({error})"
-            self.sandbox.kill("protocol")
-            raise ContestantGone(self.fate) from None
+        # Idle is counted from each request: the judge's own time between requests is not the contestant's.
+        self._progress = (self.cpu, self._moved, time.monotonic())
+        self._send(protocol.pack(message, arrays))
+        header, received = self._receive()
         try:
             if "error" in header:
                 raise remote_error(header["error"] if isinstance(header["error"], dict) else {})
             return protocol.decode(header.get("value"), received, lambda h: Remote(self, h))
         except protocol.ProtocolError as error:
+            raise self._refuse(error) from None
+
+    def _send(self, frame: bytes) -> None:
+        """Send a request a piece at a time, watching the contestant while it does not read."""
+        view, sent = memoryview(frame), 0
+        while sent < len(view):
+            try:
+                count = self.sandbox.socket.send(view[sent:sent + CHUNK], socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL)
+                sent += count
+                self._moved += count
+            except (BlockingIOError, InterruptedError):
+                self._watch(writing=True)
+            except OSError:
+                self._wait_for_the_end()
+                raise ContestantGone(self._gone()) from None
+
+    def _receive(self) -> tuple[dict, dict]:
+        """One answer, read as it arrives, every limit watched meanwhile; its sizes checked before it is read."""
+        left = self.exercise_limit - self.accepted
+        limits = protocol.Limits(frame=min(protocol.MAX_FRAME, self.answer_limit + PLAIN_LIMIT + ARCHIVE_OVERHEAD),
+                                 plain=PLAIN_LIMIT, arrays=max(0, min(self.answer_limit, left)))
+        reader = protocol.FrameReader(limits)
+        arriving = 0
+        try:
+            while not reader.done:
+                if not self._watch():
+                    continue
+                try:
+                    chunk = self.sandbox.socket.recv(min(reader.wanted(), CHUNK), socket.MSG_DONTWAIT)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    self._wait_for_the_end()
+                    raise ContestantGone(self._gone())
+                reader.feed(chunk)
+                self._moved += len(chunk)
+                if reader.size is not None and not arriving:
+                    arriving = reader.size
+                    held.add(arriving)  # the bytes on their way count as held until they are read
+            header, received = reader.frame()
+        except protocol.ProtocolError as error:
+            raise self._refuse(error) from None
+        finally:
+            held.drop(arriving)
+        held.track(received.values())
+        self.accepted += sum(a.nbytes for a in received.values())
+        return header, received
+
+    def _refuse(self, error: protocol.ProtocolError) -> ContestantGone:
+        """End a contestant whose answer the judge will not read; its fate says why, for the student."""
+        if isinstance(error, protocol.OverBudget):
+            self.fate = self._too_large(error)
+        else:
             self.fate = f"your code's answer could not be read by the grader ({error})"
-            self.sandbox.kill("protocol")
-            raise ContestantGone(self.fate) from None
+        self.sandbox.kill("protocol")
+        return ContestantGone(self.fate)
+
+    def _too_large(self, error: protocol.OverBudget) -> str:
+        if error.kind == "plain":
+            return (f"your code returned {_size(error.size)} of plain Python data (lists, numbers, strings) in one "
+                    f"answer; the grader accepts at most {_size(PLAIN_LIMIT)} of it (numpy arrays may be larger)")
+        if error.limit < self.answer_limit and error.size <= self.answer_limit:
+            return (f"your code's answers to this exercise add up to more than {_size(self.exercise_limit)} of "
+                    "arrays, the most the grader accepts from one exercise (are they far larger than asked for?)")
+        what = {"frame": "an answer", "array": "an array", "arrays": "arrays"}[error.kind]
+        detail = f" ({error.detail})" if error.detail else ""
+        return (f"your code returned {what} of {_size(error.size)}{detail}; "
+                f"the grader accepts at most {_size(self.answer_limit)} per answer")
 
     def _to_handle(self, value):
         if type(value).__module__.startswith(("tensorflow", "keras")) and hasattr(value, "numpy"):
@@ -149,35 +279,44 @@ class Connection:
             return known[1]
         raise protocol.ProtocolError(f"the grader cannot send a {type(value).__name__} to the contestant")
 
-    def _await_reply(self) -> None:
-        """Wait until an answer is readable, enforcing the budget meanwhile."""
+    def _watch(self, writing: bool = False) -> bool:
+        """Wait up to POLL for the socket to be ready; True when it is. Between, the limits:
+        the contestant is stopped (ContestantGone) at any of them, or found gone."""
+        sock = self.sandbox.socket
+        readable, writable, _ = select.select([] if writing else [sock], [sock] if writing else [], [], POLL)
+        ready = bool(readable or writable)
+        now = time.monotonic()
+        if ready and now - self._checked < POLL:
+            return True
+        self._checked = now
+        if not ready and self.sandbox.process.poll() is not None:
+            self._wait_for_the_end()  # it has ended with nothing more to read: ask why
+            raise ContestantGone(self._gone())
+        self._enforce(now)
+        return ready
+
+    def _enforce(self, now: float) -> None:
+        """Stop the contestant at the first limit it is over (CPU, memory, idleness, wall clock, output)."""
         budget = self.budget
-        while True:
-            readable, _, _ = select.select([self.sandbox.socket], [], [], POLL)
-            if readable:
-                return
-            if self.sandbox.process.poll() is not None:
-                return  # the read that follows sees the end and asks why
-            rss, cpu = self.sandbox.usage()
-            now = time.monotonic()
-            self.peak_mb, self.cpu = max(self.peak_mb, rss), max(self.cpu, cpu)
-            if self.cpu >= self._progress[0] + IDLE_CPU:
-                self._progress = (self.cpu, now)
-            reason = None
-            if rss > budget.memory_mb:
-                reason = "memory"
-            elif self.cpu > budget.cpu_seconds * budget.threads:
-                reason = "timeout"
-            elif now - self._progress[1] > budget.idle_seconds:
-                reason = "idle"
-            elif now - self.started > budget.cpu_seconds * WALL_FACTOR:
-                reason = "wall"
-            elif self.sandbox.output_flooded():
-                reason = "output"
-            if reason:
-                self.sandbox.kill(reason)
-                self._wait_for_the_end()
-                raise ContestantGone(self._gone())
+        rss, cpu = self.sandbox.usage()
+        self.peak_mb, self.cpu = max(self.peak_mb, rss), max(self.cpu, cpu)
+        if self.cpu >= self._progress[0] + IDLE_CPU or self._moved >= self._progress[1] + IDLE_BYTES:
+            self._progress = (self.cpu, self._moved, now)
+        reason = None
+        if rss > budget.memory_mb:
+            reason = "memory"
+        elif self.cpu > budget.cpu_seconds * budget.threads:
+            reason = "timeout"
+        elif now - self._progress[2] > budget.idle_seconds:
+            reason = "idle"
+        elif now - self.started > budget.cpu_seconds * WALL_FACTOR:
+            reason = "wall"
+        elif self.sandbox.output_flooded():
+            reason = "output"
+        if reason:
+            self.sandbox.kill(reason)
+            self._wait_for_the_end()
+            raise ContestantGone(self._gone())
 
     def _wait_for_the_end(self) -> None:
         try:
@@ -284,19 +423,16 @@ class RemoteNamespace:
             raise AttributeError(name)
         return self.connection.ask({"op": "get", "target": {"name": name}, "path": []})
 
-    def probe(self, function, *args, **kwargs):
-        """Run ``function`` (a module-level function of the hidden tests) in the contestant.
+    def probe(self, name: str, *args, **kwargs):
+        """Run the probe ``name`` (a function of ``autograder.contestant.probes``) in the contestant.
 
         For what must happen beside the student's objects (a gradient, a training
-        run): the function's source is sent and run there, on plain arguments, and
-        only its plain result comes back, to be checked here like any answer.
+        run): only the name and plain arguments are sent, never code, and only the
+        probe's plain result comes back, to be checked here like any answer.
         """
-        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
-        definition = tree.body[0]
-        definition.decorator_list = []  # a decorator of the hidden tests means nothing there
-        source = ast.unparse(tree)
-        return self.connection.ask({"op": "probe", "source": source, "name": function.__name__,
-                                    "args": list(args), "kwargs": kwargs})
+        if not isinstance(name, str) or name not in probes.PROBES:
+            raise TypeError(f"no probe named {name!r} in autograder/contestant/probes.py (probes are called by name)")
+        return self.connection.ask({"op": "probe", "name": name, "args": list(args), "kwargs": kwargs})
 
     def __contains__(self, name: str) -> bool:
         try:

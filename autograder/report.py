@@ -8,7 +8,12 @@ The visibility fields come from the instructor's policy (:mod:`autograder.visibi
 A test's kind (``public`` or ``hidden``) is its ``kind`` attribute when the grader
 sets one, else ``hidden``. The total maximum is not a top-level field of that
 format (Gradescope takes it from the assignment's settings); it is kept in
-``extra_data.max_score``.
+``extra_data.max_score``; the instructor's notes (:mod:`autograder.library_copies`) are in
+``extra_data.instructor_notes``, which students do not see.
+
+Student ids, notes and messages come from what students handed in: the text
+reports show them through :func:`autograder.student_ids.shown`, so none can
+break a line, forge another student's block or send terminal escapes.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import json
 from pathlib import Path
 
 from autograder import visibility
-from autograder.grading import ExerciseResult, Plan, StudentResult, is_not_implemented, safe_name
-from autograder.judge import NOT_IMPLEMENTED
+from autograder.grading import ExerciseResult, Plan, StudentResult, is_not_implemented
+from autograder.messages import NOT_IMPLEMENTED
+from autograder.student_ids import safe_name, shown
 
 
 def fmt(points: float) -> str:
@@ -33,14 +39,14 @@ def feedback_lines(exercise: ExerciseResult) -> list[str]:
         return []
     messages = {t.message for t in failed}
     if len(failed) == len(exercise.tests) and len(messages) == 1:
-        return [messages.pop()]
-    return [f"{t.title}: {t.message}" for t in failed]
+        return [shown(messages.pop())]
+    return [shown(f"{t.title}: {t.message}") for t in failed]
 
 
 def student_summary(result: StudentResult) -> str:
-    lines = [f"== {result.name}: {fmt(result.score)}/{fmt(result.max_score)} points ({result.percent:.1f} %)"]
-    for note in result.notes:
-        lines.append(f"   note: {note}")
+    lines = [f"== {shown(result.name)}: {fmt(result.score)}/{fmt(result.max_score)} points ({result.percent:.1f} %)"]
+    lines += [f"   note: {shown(note)}" for note in result.notes]
+    lines += [f"   for the instructor: {shown(note)}" for note in result.instructor_notes]
     width = max((len(e.exercise) for e in result.exercises), default=10)
     lesson = None
     for exercise in result.exercises:
@@ -76,7 +82,7 @@ def write_csv(path: Path, results: list[StudentResult], plan: Plan, lessons_orde
         writer.writerow(["student", *[exercise for _, exercise in columns], "total", "max", "percent"])
         for result in results:
             scores = {(e.lesson, e.exercise): e.score for e in result.exercises}
-            writer.writerow([result.name, *[fmt(scores[c]) if c in scores else "" for c in columns],
+            writer.writerow([shown(result.name), *[fmt(scores[c]) if c in scores else "" for c in columns],
                              fmt(result.score), fmt(result.max_score), f"{result.percent:.1f}"])
 
 
@@ -91,7 +97,7 @@ def gradescope_results(result: StudentResult, policy: visibility.Policy | None =
                 "score": test.score,
                 "max_score": test.points,
                 "status": "passed" if passed else "failed",
-                "output": "passed" if passed else test.message,
+                "output": "passed" if passed else shown(test.message),
                 "output_format": "text",
                 "visibility": policy.for_test(exercise.exercise, getattr(test, "kind", "hidden")),
             })
@@ -107,7 +113,7 @@ def gradescope_results(result: StudentResult, policy: visibility.Policy | None =
                 "visibility": policy.for_test(exercise.exercise, "public"),
             })
     output = [f"{fmt(result.score)}/{fmt(result.max_score)} points ({result.percent:.1f} %)."]
-    output += [f"Note: {note}" for note in result.notes]
+    output += [f"Note: {shown(note)}" for note in result.notes]
     for exercise in result.exercises:
         if is_not_implemented(exercise):
             output.append(f"{exercise.lesson} / {exercise.exercise}: {NOT_IMPLEMENTED}")
@@ -119,7 +125,8 @@ def gradescope_results(result: StudentResult, policy: visibility.Policy | None =
         "visibility": policy.overall,
         "stdout_visibility": policy.stdout,   # the grader's own log: for the instructor by default
         "tests": tests,
-        "extra_data": {"max_score": result.max_score, "percent": round(result.percent, 2)},
+        "extra_data": {"max_score": result.max_score, "percent": round(result.percent, 2),
+                       "instructor_notes": [shown(note) for note in result.instructor_notes]},
     }
 
 

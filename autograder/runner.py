@@ -38,6 +38,8 @@ from autograder import judge, sandbox
 POLL = 0.1              # seconds between checks of the running judges
 JUDGE_MEMORY_MB = 8192  # a judge holds a test set and a model or two; far above what one needs
 JUDGE_WALL_MARGIN = 120.0  # seconds a judge may take beyond its contestants' own wall-clock limits
+ANSWERS_BLAMED_MB = JUDGE_MEMORY_MB // 16  # a judge killed for memory while holding this much of answers died of them
+ANSWERS_NOTE = "answers-held.json"  # in a judge's workdir: the answers' bytes it holds (remote.AnswersHeld)
 
 
 def usable_cores() -> int:
@@ -92,7 +94,7 @@ class Job:
 class Finished:
     key: Hashable
     records: list[dict]
-    status: str                 # "ok", or "grader" when the judge itself failed
+    status: str                 # "ok"; "answer" when what the student's code sent killed the judge; "grader"
     detail: str                 # for students, when status != "ok"
     seconds: float
     peak_mb: float
@@ -109,6 +111,7 @@ class _Running:
     peak_mb: float = 0.0
     killed: str | None = None
     status: int | None = None
+    temporary: Path | None = None  # the judge's TMPDIR: its contestants' folders, removed with it
 
 
 def fork_is_safe() -> bool:
@@ -129,11 +132,20 @@ def fork_is_safe() -> bool:
         return False
 
 
-def _child(job: Job, task: dict, workdir: Path) -> None:
+def _judge_environment(workdir: Path, temporary: Path) -> dict[str, str]:
+    """A judge's own environment variables: its TMPDIR, and where to note the answers it holds."""
+    from autograder.remote import ANSWERS_NOTE_ENV
+
+    return {"TMPDIR": str(temporary), ANSWERS_NOTE_ENV: str(workdir / ANSWERS_NOTE)}
+
+
+def _child(job: Job, task: dict, workdir: Path, temporary: Path) -> None:
     """In the forked judge: detach from the parent's terminal and signals, then judge."""
     code = 70
     try:
         os.setpgid(0, 0)
+        os.environ.update(_judge_environment(workdir, temporary))
+        tempfile.tempdir = str(temporary)  # the parent may have looked it up already
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
         log = os.open(job.log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -160,8 +172,10 @@ class Runner:
         self.limits = limits
         # What every judge of this run computes alike (a reference's baseline) is computed once and
         # kept here (``testing.once_per_run``): the grader's own folder, which no contestant sees
-        # in bubblewrap's mounts. Without bubblewrap a contestant could write to it, so nothing is shared.
-        self._run_folder = tempfile.TemporaryDirectory(prefix="autograder-run-") if sandbox.bubblewrap() else None
+        # in bubblewrap's mounts, none under Landlock or with its own uid. Where a contestant could
+        # reach it (none of those layers), nothing is shared.
+        hidden = sandbox.place().judges_folders_hidden
+        self._run_folder = tempfile.TemporaryDirectory(prefix="autograder-run-") if hidden else None
         self.spawn = limits.spawn or not fork_is_safe()
         if not limits.spawn and self.spawn:
             print("autograder: TensorFlow is already running in this process; spawning judges instead of forking",
@@ -183,6 +197,11 @@ class Runner:
     def _start(self, job: Job) -> _Running:
         workdir = Path(tempfile.mkdtemp(prefix="autograder-judge-"))
         os.chmod(workdir, 0o700)
+        # The judge's temporary folders (its contestants' folders among them) go in a folder of
+        # its own, removed when the judge ends, killed or not. Others may traverse it (a contestant
+        # with a uid of its own reaches its scratch folder through it), not list it.
+        temporary = Path(tempfile.mkdtemp(prefix="autograder-judge-tmp-"))
+        os.chmod(temporary, 0o711)
         result_file = workdir / "result.jsonl"
         result_file.touch()
         limits = self.limits
@@ -191,29 +210,30 @@ class Runner:
                     run_folder=self._run_folder.name if self._run_folder else None)
         job.log_file.parent.mkdir(parents=True, exist_ok=True)
         if self.spawn:
-            return self._spawn(job, task, workdir, result_file)
+            return self._spawn(job, task, workdir, result_file, temporary)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _child(job, task, workdir)
+            _child(job, task, workdir, temporary)
         try:
             os.setpgid(pid, pid)  # also done by the child; whoever runs first wins, both agree
         except (PermissionError, ProcessLookupError):
             pass
-        return _Running(job, pid, workdir, result_file, time.monotonic())
+        return _Running(job, pid, workdir, result_file, time.monotonic(), temporary=temporary)
 
-    def _spawn(self, job: Job, task: dict, workdir: Path, result_file: Path) -> _Running:
+    def _spawn(self, job: Job, task: dict, workdir: Path, result_file: Path, temporary: Path) -> _Running:
         task_file = workdir / "task.json"
         task_file.write_text(json.dumps(task), encoding="utf-8")
         root = Path(__file__).resolve().parent.parent
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
-                   TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg")
+                   TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg", **_judge_environment(workdir, temporary))
         with open(job.log_file, "wb") as log:
             process = subprocess.Popen([sys.executable, "-m", "autograder.judge", str(task_file)],
                                        cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                        env=env, start_new_session=True)
-        return _Running(job, process.pid, workdir, result_file, time.monotonic(), process=process)
+        return _Running(job, process.pid, workdir, result_file, time.monotonic(), process=process,
+                        temporary=temporary)
 
     # -- watching ---------------------------------------------------------
 
@@ -232,6 +252,8 @@ class Runner:
             os.killpg(run.pid, signal.SIGKILL)  # anything the judge left in its group
         except (ProcessLookupError, PermissionError):
             pass
+        if os.geteuid() == 0:  # and anything of its exercises' uids, should the judge have died mid-exercise
+            sandbox.kill_uids(*sandbox.judge_uids(run.pid))
         if run.process is not None:
             run.process.returncode = -1  # already reaped with os.waitpid; keeps Popen quiet
         records = []
@@ -240,21 +262,32 @@ class Runner:
                 records.append(json.loads(line))
             except json.JSONDecodeError:
                 continue
-        shutil.rmtree(run.workdir, ignore_errors=True)
+        held = _answers_held(run.workdir)
+        _remove_folders(run)
         seconds = time.monotonic() - run.started
-        status, detail = self._verdict(run, records)
+        status, detail = self._verdict(run, records, held)
         with open(run.job.log_file, "a", encoding="utf-8") as log:  # for the instructor tuning the limits
             log.write(f"\nautograder: judge {status} after {seconds:.1f} s, peak {run.peak_mb:.0f} MB"
                       + (f": {detail}" if detail else "") + "\n")
         return Finished(run.job.key, records, status, detail, seconds, run.peak_mb)
 
-    def _verdict(self, run: _Running, records: list[dict]) -> tuple[str, str]:
+    def _verdict(self, run: _Running, records: list[dict], held: int = 0) -> tuple[str, str]:
+        """("ok", ""), or why the judge's missing verdicts are missing: ("answer" | "grader", words for the student).
+
+        ``held``: bytes of the student's answers the judge noted it held when it ended.
+        """
         if any(r.get("kind") == "end" for r in records):
             return "ok", ""
+        status = run.status or 0
+        out_of_memory = run.killed == "memory" or (
+            run.killed is None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL)
+        if out_of_memory and held >= ANSWERS_BLAMED_MB * 2**20:
+            return "answer", (f"not graded: the grader ran out of memory while it held {held // 2**20} MB of "
+                              "your code's answers (the arrays it returned); return arrays of the size the "
+                              "exercise asks for")
         why = {"wall": f"took longer than {self.limits.judge_wall_seconds(run.job.budgets):.0f} s",
                "memory": f"used more than {JUDGE_MEMORY_MB} MB"}.get(run.killed or "")
         if why is None:
-            status = run.status or 0
             why = (f"ended with signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                    else f"ended with exit code {os.WEXITSTATUS(status)}")
         return "grader", (f"not graded: the grader's own process for this lesson {why}; "
@@ -299,5 +332,21 @@ class Runner:
                     os.waitpid(pid, 0)
                 except ChildProcessError:
                     pass
-                shutil.rmtree(run.workdir, ignore_errors=True)
+                _remove_folders(run)
         return done
+
+
+def _answers_held(workdir: Path) -> int:
+    """The bytes of the student's answers a judge last noted it held (0: none noted, or unreadable)."""
+    try:
+        noted = json.loads((workdir / ANSWERS_NOTE).read_text(encoding="utf-8"))
+        return max(0, int(noted.get("bytes", 0)))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
+def _remove_folders(run: _Running) -> None:
+    """A judge's folders, whatever became of it: nothing of an exercise stays on disk."""
+    for folder in (run.workdir, run.temporary):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)

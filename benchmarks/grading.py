@@ -1,6 +1,6 @@
 """Time the grader on the reference solutions, against earlier commits in the same run.
 
-    python -m benchmarks.grading [--baseline REV ...] [--repeats 3] [--students N] [--cores C]
+    python -m benchmarks.grading [--baseline REV ...] [--repeats 3] [--students N] [--cores C] [--no-namespaces]
 
 Each run is the command line an instructor uses (``python -m autograder grade``, fast
 mode, default jobs, the data folder of ``AECOURSE_DATA_DIR``) in a fresh process, on
@@ -8,8 +8,11 @@ one submission (the reference solutions) or, with ``--students N``, on a class o
 copies of them. Today's grader and each baseline's (checked out into a temporary git
 worktree, sharing this environment) take turns, so a machine that slows down slows
 them all. ``--cores C`` pins every run to the first C cores (the grader then runs C
-judges at once). Prints each run, the medians and the ratios; a run that does not
-score 100 % for everyone is reported as such, never timed as a success.
+judges at once). ``--no-namespaces`` runs every grader (baselines too) as in Gradescope's
+Docker container, under ``tests/deny_namespaces.py``'s seccomp filter: bubblewrap cannot
+start, and each grader falls back to what it does without it. Prints each run, the medians
+and the ratios; a run that does not score 100 % for everyone is reported as such, never
+timed as a success.
 """
 
 from __future__ import annotations
@@ -39,13 +42,19 @@ def make_class(folder: Path, students: int) -> Path:
     return folder
 
 
-def grade_once(tree: Path, submissions: Path, out: Path, cores: int | None) -> tuple[float, str]:
+DENY_NAMESPACES = REPO / "tests" / "deny_namespaces.py"
+
+
+def grade_once(tree: Path, submissions: Path, out: Path, cores: int | None,
+               no_namespaces: bool = False) -> tuple[float, str]:
     """(wall seconds, the summary line) of one grading of ``submissions`` by ``tree``'s grader."""
     env = dict(os.environ, COURSE_MODE="fast", PYTHONPATH=python_path(tree))
     pin = (lambda: os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cores]))) if cores else None
+    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)]
+    if no_namespaces:
+        command = [sys.executable, str(DENY_NAMESPACES), *command]
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)],
-                         cwd=tree, env=env, capture_output=True, text=True, preexec_fn=pin)
+    run = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, preexec_fn=pin)
     seconds = time.monotonic() - started
     summary = next((line for line in run.stdout.splitlines() if "graded; mean" in line), run.stderr[-300:])
     return seconds, summary
@@ -67,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=0,
                         help="grade a class of this many copies of the reference (default: the solutions alone)")
     parser.add_argument("--cores", type=int, help="pin every run to this many cores")
+    parser.add_argument("--no-namespaces", action="store_true",
+                        help="grade as in Gradescope's container: namespaces denied, so no bubblewrap")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     students = max(1, args.students)
@@ -77,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):
             for name, tree in trees.items():
                 seconds, summary = grade_once(tree, submissions if args.students else tree / submissions,
-                                              work / f"out-{name}-{repeat}", args.cores)
+                                              work / f"out-{name}-{repeat}", args.cores, args.no_namespaces)
                 everyone_full = re.search(rf"{students} submission\(s\) graded; mean 100\.0 %", summary) is not None
                 print(f"{name:10} run {repeat + 1}: {seconds:7.1f} s  {summary}", flush=True)
                 if everyone_full:
@@ -86,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         print("some runs did not score 100 %: no medians", file=sys.stderr)
         return 1
     what = f"a class of {students}" if args.students else "one submission"
+    if args.no_namespaces:
+        what += ", namespaces denied"
     today = statistics.median(times["today"])
     print(f"median, {what}{f' on {args.cores} core(s)' if args.cores else ''}: today {today:.1f} s "
           f"({today / students:.1f} s per submission)")

@@ -10,6 +10,10 @@ Download tests take ``http_mirror``: a real HTTP server on 127.0.0.1 laid out
 like the official URLs (tests/local_mirror.py), stopped when the test ends.
 ``full_cat_records`` are the 123,202 drawings of a synthetic cat.bin as large as
 Google's in drawings, made once per session.
+
+Grader tests that take ``place`` run once in each place the grader runs
+(tests/places.py: bubblewrap as root, root with namespaces denied, an
+unprivileged account); a place this machine cannot give fails under CI.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import os
 import signal
 
 import pytest
+
+import places
 
 HOW_TO_GET_DATA = (
     "set AECOURSE_DATA_DIR to a folder holding the data files (e.g. `make test DATA=/path`), "
@@ -93,3 +99,14 @@ def pytest_sessionfinish(session, exitstatus):
     if path and not hasattr(session.config, "workerinput"):  # an xdist worker's status is only its share
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(f"{int(exitstatus)}\n")
+
+
+@pytest.fixture(scope="module", params=places.PLACES)
+def place(request):
+    why = places.available(request.param)
+    if why:
+        if os.environ.get("CI") or _require_data():
+            pytest.fail(f"cannot try the place {request.param!r} here: {why}")
+        pytest.skip(why)
+    return request.param
+

@@ -45,9 +45,14 @@ class Graded:
         return text[start:] if end == -1 else text[start:end]
 
 
-def run_grader(*args: str, out: Path, env: dict | None = None, timeout: float = 2400) -> Graded:
-    command = [sys.executable, "-m", "autograder", "grade", *args, "--out", str(out)]
-    env = dict(env if env is not None else os.environ)
+def run_grader(*args: str, out: Path, env: dict | None = None, timeout: float = 2400,
+               place: str = "bubblewrap") -> Graded:
+    """``python -m autograder grade ARGS --out OUT`` in one of the places of ``places.PLACES``
+    (the unprivileged one needs ``places.opened_for`` around this call)."""
+    import places
+
+    command, extra = places.command_in(place, [sys.executable, "-m", "autograder", "grade", *args, "--out", str(out)])
+    env = dict(env if env is not None else os.environ, **extra)
     env["COURSE_MODE"] = "fast"
     run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     return Graded(run.returncode, run.stdout, run.stderr, out)

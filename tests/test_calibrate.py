@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import fake_course
-from autograder import testing
+from autograder import paths, testing
 from autograder.calibrate import MARGIN, CalibrationError, fingerprint, pass_mark, passes
 from grader_helpers import REPO
 
@@ -96,7 +96,7 @@ def test_calibrate_writes_values_directions_and_marks(fake_with_measures, tmp_pa
     assert "worst reference value" in data["_rule"]
     assert set(data["_fingerprints"]) == {fake_course.LESSON}
 
-    monkeypatch.setattr(testing, "THRESHOLDS", out)
+    monkeypatch.setattr(paths, "THRESHOLDS", out)
     assert testing.threshold(fake_course.LESSON, "add", "error") == pytest.approx(error["threshold"])
     assert testing.meets_threshold(fake_course.LESSON, "add", "score", 8.5)
     assert not testing.meets_threshold(fake_course.LESSON, "add", "score", 7.5)
@@ -113,7 +113,7 @@ def test_a_metric_without_a_direction_is_refused(fake_with_measures, tmp_path):
 
 
 def test_a_missing_threshold_fails_loudly(tmp_path, monkeypatch):
-    monkeypatch.setattr(testing, "THRESHOLDS", tmp_path / "none.json")
+    monkeypatch.setattr(paths, "THRESHOLDS", tmp_path / "none.json")
     with pytest.raises(LookupError, match="run `python -m autograder.calibrate`"):
         testing.threshold("04_vae", "vae", "test_loss")
     with pytest.raises(LookupError, match="no calibrated threshold for 04_vae/vae/test_loss"):
@@ -124,7 +124,7 @@ def test_a_missed_pass_mark_tells_the_student_the_value_and_the_mark(tmp_path, m
     marks = {"04_vae": {"vae": {"classes_covered": {"threshold": 8.0, "direction": "max",
                                                     "values": {"0": 9.0, "1": 10.0}}}}}
     (tmp_path / "t.json").write_text(json.dumps(marks))
-    monkeypatch.setattr(testing, "THRESHOLDS", tmp_path / "t.json")
+    monkeypatch.setattr(paths, "THRESHOLDS", tmp_path / "t.json")
     testing.expect_threshold("04_vae", "vae", "classes_covered", 8.0)  # on the mark: passes
     with pytest.raises(AssertionError) as failed:
         testing.expect_threshold("04_vae", "vae", "classes_covered", 7.0)
@@ -134,9 +134,9 @@ def test_a_missed_pass_mark_tells_the_student_the_value_and_the_mark(tmp_path, m
 
 def test_the_course_thresholds_match_the_current_tests_and_masters():
     """Pass marks measured for another budget or another reference mean nothing: recalibrate."""
-    data = json.loads(testing.THRESHOLDS.read_text()) if testing.THRESHOLDS.exists() else {}
+    data = json.loads(paths.THRESHOLDS.read_text()) if paths.THRESHOLDS.exists() else {}
     stale = []
-    for path in sorted(testing.HIDDEN_TESTS.glob("test_*.py")):
+    for path in sorted(paths.HIDDEN_TESTS.glob("test_*.py")):
         lesson = path.stem.removeprefix("test_")
         if "MEASURES =" not in path.read_text():
             continue

@@ -40,7 +40,7 @@ import pytest
 
 from autograder.assign import student_version
 from autograder.notebooks import REPO, exercise_cells, exercise_name, lessons, read_notebook
-from autograder.testing import HIDDEN_TESTS
+from autograder.paths import HIDDEN_TESTS
 from grader_helpers import run_grader
 from planted import planted_bugs
 

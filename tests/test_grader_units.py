@@ -15,7 +15,7 @@ from autograder.grading import ExerciseResult, GradedTest
 from autograder.report import feedback_lines
 from autograder.contestant import server
 from autograder.contestant.protocol import ProtocolError, encode, pack, unpack
-from autograder.judge import NOT_IMPLEMENTED, describe as judge_describe
+from autograder.messages import NOT_IMPLEMENTED, describe as judge_describe
 from autograder.remote import remote_error
 
 
@@ -189,7 +189,7 @@ def test_the_idle_limit_is_a_quarter_of_the_budget_at_least_ten_seconds_unless_s
 
 
 def test_a_value_computed_once_per_run_is_read_back_the_same_by_every_judge(tmp_path, monkeypatch):
-    from autograder import testing
+    from autograder import contestants, testing
 
     calls = []
 
@@ -197,7 +197,7 @@ def test_a_value_computed_once_per_run_is_read_back_the_same_by_every_judge(tmp_
         calls.append(1)
         return [0.1 + 0.2, 1 / 3]   # floats that must come back to the last bit
 
-    monkeypatch.setattr(testing, "_settings", testing.JudgeSettings(run_folder=str(tmp_path)))
+    monkeypatch.setattr(contestants, "_settings", contestants.JudgeSettings(run_folder=str(tmp_path)))
     first = testing.once_per_run("plain baseline/seed 0", compute)
     again = testing.once_per_run("plain baseline/seed 0", compute)
     assert first == again == [0.1 + 0.2, 1 / 3] and len(calls) == 1
@@ -206,7 +206,7 @@ def test_a_value_computed_once_per_run_is_read_back_the_same_by_every_judge(tmp_
     written.write_text('[0.30000000000000004, 0.33')
     assert testing.once_per_run("plain baseline/seed 0", compute) == [0.1 + 0.2, 1 / 3] and len(calls) == 2
     # Without a run folder (calibration, tests) nothing is kept.
-    monkeypatch.setattr(testing, "_settings", testing.JudgeSettings())
+    monkeypatch.setattr(contestants, "_settings", contestants.JudgeSettings())
     testing.once_per_run("plain baseline/seed 0", compute)
     assert len(calls) == 3
 
@@ -216,7 +216,7 @@ def test_the_blur_scores_random_check_fails_a_count_whatever_it_draws():
     import numpy as np
 
     from autograder.calibrate import load_module
-    from autograder.testing import HIDDEN_TESTS
+    from autograder.paths import HIDDEN_TESTS
 
     hidden = load_module(HIDDEN_TESTS / "test_03_blur.py")
 
@@ -228,3 +228,54 @@ def test_the_blur_scores_random_check_fails_a_count_whatever_it_draws():
     for _ in range(3000):
         with pytest.raises(AssertionError):
             hidden.TestBlurScore().test_random_images_drawn_at_grading_time(Counting())
+
+
+def test_the_graders_modules_import_one_another_without_a_cycle():
+    """Each module one job, the dependencies one way: ``autograder.*`` imports form no cycle.
+
+    Imports inside functions count too: one that only hides a cycle from Python
+    (registry and testing importing each other did) is still a cycle of jobs.
+    """
+    import ast
+    from pathlib import Path
+
+    package = Path(notebooks.__file__).resolve().parent
+    modules = {}
+    for path in package.rglob("*.py"):
+        if "hidden_tests" in path.relative_to(package).parts:
+            continue  # loaded by path as test modules, never imported as autograder.*
+        parts = ("autograder", *path.relative_to(package).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def imported(name: str, path: Path) -> set[str]:
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = here.rsplit(".", node.level - 1)[0] if node.level > 1 else here
+                    base = f"{anchor}.{base}" if base else anchor
+                found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+        return {module for module in found if module in modules and module != name}
+
+    graph = {name: imported(name, path) for name, path in modules.items()}
+    assert {"autograder.registry", "autograder.testing"} <= set(graph) and graph["autograder.testing"]
+
+    def cycle_from(start: str, trail: list[str], done: set[str]) -> list[str] | None:
+        for follower in sorted(graph[start]):
+            if follower in trail:
+                return trail[trail.index(follower):] + [follower]
+            if follower not in done:
+                found = cycle_from(follower, trail + [follower], done)
+                if found:
+                    return found
+        done.add(start)
+        return None
+
+    done: set[str] = set()
+    for name in sorted(graph):
+        cycle = cycle_from(name, [name], done)
+        assert cycle is None, "an import cycle: " + " -> ".join(cycle)

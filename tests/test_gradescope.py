@@ -14,7 +14,7 @@ import pytest
 
 from autograder.gradescope import build_zip
 from autograder.notebooks import lessons
-from autograder.testing import HIDDEN_TESTS
+from autograder.paths import HIDDEN_TESTS
 from grader_helpers import REPO
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from aecourse.plotting import image_grid, show_grid, show_strip
+from aecourse.plotting import image_grid, show_grid, show_side_by_side, show_strip
 
 
 def test_image_grid_layout():
@@ -46,4 +46,19 @@ def test_figures_are_returned():
     assert show_grid(images, ncols=5, ax=ax) is fig2
     with pytest.raises(ValueError):
         show_strip(images[:4], images[:3])
+    plt.close("all")
+
+
+def test_side_by_side_draws_one_titled_panel_per_model_with_the_same_layout():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    panels = {"with KL": rng.random((12, 28, 28)), "without KL": rng.random((12, 28, 28, 1))}
+    fig = show_side_by_side(panels, ncols=4, title="z ~ N(0, I)")
+    assert isinstance(fig, Figure) and fig._suptitle.get_text() == "z ~ N(0, I)"
+    assert [ax.get_title() for ax in fig.axes] == ["with KL", "without KL"]
+    for ax, images in zip(fig.axes, panels.values()):
+        np.testing.assert_array_equal(ax.images[0].get_array(), image_grid(images, ncols=4))
+    with pytest.raises(ValueError):
+        show_side_by_side({}, ncols=4)
     plt.close("all")

@@ -5,7 +5,7 @@ the reference cells of the other exercises, the student's cell), then answers
 requests on its socket until the judge closes it:
 
     exec    run cells in the namespace              -> {"ok": true}
-    probe   run a function of the judge's there     -> its result
+    probe   run a named probe (``probes``) there    -> its result
     get     an attribute path of a name or handle   -> its value
     call    call it with plain arguments            -> its result
     new     make an io.BytesIO from bytes           -> a handle
@@ -17,9 +17,8 @@ goes back as ``{"error": {...}}`` with a one-line message written for the
 student. Nothing here decides a grade: the judge checks every answer, so a
 student who patches this module, numpy or Keras only changes what they answer.
 
-Run as ``python -m contestant.server FD`` inside the sandbox (``autograder.sandbox``), or as
-``python -m contestant.server --zygote FD``: a warm process that starts a contestant per
-exercise on the judge's request (``zygote``).
+Run as ``python -m contestant.server --zygote FD`` inside the sandbox (``autograder.sandbox``):
+a warm process that starts a fresh, sealed contestant per exercise on the judge's request (``zygote``).
 """
 
 from __future__ import annotations
@@ -35,8 +34,10 @@ import sys
 import traceback
 
 try:  # inside the sandbox this package is top-level; in the judge it is autograder.contestant
-    from . import protocol
+    from . import confine, probes, protocol
 except ImportError:  # pragma: no cover - run as a script
+    import confine  # type: ignore
+    import probes  # type: ignore
     import protocol  # type: ignore
 
 MESSAGE_LIMIT = 400
@@ -188,15 +189,18 @@ class Contestant:
         return function(*args, **kwargs)
 
     def op_probe(self, request, _arrays):
-        """Run a function the judge wrote, here beside the student's code, on plain arguments.
+        """Run the probe of that name (``probes``), here beside the student's code, on plain arguments.
 
-        Its result is judged like any answer: the judge trusts none of it.
+        The judge sends a name, never code; the result is judged like any answer: the judge trusts none of it.
         """
-        name = request["name"]
-        scope = dict(self.namespace)  # the student's names, without adding the probe's to them
-        exec(compile(request["source"], f"<probe {name}>", "exec"), scope)
-        function = scope[name]
-        return function(*self.materialize(request.get("args", [])), **self.materialize(request.get("kwargs", {})))
+        function = probes.PROBES.get(request.get("name"))
+        if function is None:
+            raise protocol.ProtocolError(f"no probe named {request.get('name')!r}")
+        args = self.materialize(request.get("args", []))
+        kwargs = self.materialize(request.get("kwargs", {}))
+        if not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise protocol.ProtocolError("malformed arguments")
+        return function(probes.StudentNames(self.namespace), *args, **kwargs)
 
     def op_new(self, request, _arrays):
         if request.get("kind") != "BytesIO":
@@ -280,15 +284,19 @@ def preload() -> None:
 def zygote(control: socket.socket) -> None:
     """Start one contestant per request of the judge, from this warm process; say how each ended.
 
-    Requests come on ``control`` (a SOCK_SEQPACKET socket) with two file
-    descriptors, the new contestant's socket and its log: ``fork`` makes a copy of
-    this process, which has imported the heavy modules but started no TensorFlow
-    runtime (so the copy can train). The answer is the new process's pid. ``status PID``
-    answers its exit code once it has ended (negative: killed by that signal),
-    else ``running``.
+    Requests come on ``control`` (a SOCK_SEQPACKET socket): ``fork SETTINGS``
+    (JSON, see :func:`enter_exercise`) with two file descriptors, the new
+    contestant's socket and its log, makes a copy of this process, which has
+    imported the heavy modules but started no TensorFlow runtime (so the copy can
+    train). The answer is the new process's pid. ``status PID`` answers its exit
+    code once it has ended (negative: killed by that signal), else ``running``.
+    This process runs no student code; no process of its uid may trace it, and
+    it adopts every orphan of its contestants (so the judge finds them).
     """
+    import json
     import select
 
+    confine.protect_zygote()
     ended: dict[int, int] = {}
 
     def reap() -> None:
@@ -308,15 +316,15 @@ def zygote(control: socket.socket) -> None:
         if not readable:
             continue
         try:
-            message, fds, _, _ = socket.recv_fds(control, 1024, 2)
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
         except OSError:
             return
         if not message:
             return  # the judge has gone
-        command = message.decode("ascii", "replace")
-        if command.startswith("status "):
+        command, _, payload = message.decode("utf-8", "replace").partition(" ")
+        if command == "status":
             reap()
-            pid = int(command.split()[1])
+            pid = int(payload.split()[0])
             control.sendall(str(ended.get(pid, "running")).encode())
             continue
         if command != "fork" or len(fds) != 2:
@@ -325,14 +333,23 @@ def zygote(control: socket.socket) -> None:
             control.sendall(b"error")
             continue
         channel, log = fds
+        settings = json.loads(payload or "{}")
         pid = os.fork()
-        if pid == 0:  # the new contestant: its own session, its own log, nothing of the zygote's loop
+        if pid == 0:  # the new contestant: its own session, log, uid and folder; nothing of the zygote's loop
+            sock = socket.socket(fileno=channel)
             try:
                 control.close()
                 os.setsid()
                 os.dup2(log, 1)
                 os.dup2(log, 2)
-                serve(socket.socket(fileno=channel))
+                os.close(log)
+                layers = enter_exercise(settings)
+                sock.sendall(("confined " + " ".join(layers) + "\n").encode())
+            except BaseException as error:  # noqa: BLE001 - the judge reads this as the grader's failure
+                print(f"contestant: could not seal itself: {type(error).__name__}: {error}", flush=True)
+                os._exit(97)
+            try:
+                serve(sock)
             finally:
                 os._exit(0)
         os.close(channel)
@@ -340,15 +357,33 @@ def zygote(control: socket.socket) -> None:
         control.sendall(str(pid).encode())
 
 
+def enter_exercise(settings: dict) -> list[str]:
+    """In a fresh fork of the zygote, before any request: this exercise's folder, limits and seals.
+
+    ``settings`` (from the judge): ``home`` (the exercise's scratch folder, as this
+    process sees it), ``nproc`` (RLIMIT_NPROC), and what :func:`confine.confine` takes.
+    """
+    import tempfile
+
+    if settings.get("nproc"):
+        limit = int(settings["nproc"])
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+    layers = confine.confine(settings)
+    home = settings.get("home")
+    if home:  # after the uid switch: the folder is the exercise uid's alone (0700)
+        os.environ.update(HOME=home, TMPDIR=home)
+        tempfile.tempdir = None  # the zygote may have looked it up already
+        os.chdir(home)
+    return layers
+
+
 def main(argv: list[str]) -> int:
-    if argv[1] == "--zygote":
-        control = socket.socket(fileno=int(argv[2]))
-        preload()
-        zygote(control)
-        return 0
-    sock = socket.socket(fileno=int(argv[1]))
+    if argv[1] != "--zygote":
+        print("usage: python -m contestant.server --zygote FD", file=sys.stderr)
+        return 2
+    control = socket.socket(fileno=int(argv[2]))
     preload()
-    serve(sock)
+    zygote(control)
     return 0
 
 

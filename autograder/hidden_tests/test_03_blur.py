@@ -156,26 +156,9 @@ class TestBlurScore:
 
 # ----------------------------------------------------------------------------- sharpening_loss
 
-def _loss_there(y_true, y_pred):
-    """In the contestant: the student's loss on tensors, as Keras calls it during training."""
-    value = sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred))  # noqa: F821
-    return ops.convert_to_numpy(value)  # noqa: F821
-
-
-def _gradient_there(y_true, y_pred):
-    """In the contestant: d sum(loss) / d y_pred, by GradientTape (None when not differentiable)."""
-    import tensorflow as tf
-
-    y = tf.constant(y_true)
-    p = tf.Variable(y_pred)
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(sharpening_loss(y, p))  # noqa: F821
-    grad = tape.gradient(loss, p)
-    return None if grad is None else grad.numpy()
-
-
 def _loss(student, y_true, y_pred):
-    value = student.probe(_loss_there, np.asarray(y_true, dtype="float32"), np.asarray(y_pred, dtype="float32"))
+    value = student.probe("sharpening_loss_on_tensors", np.asarray(y_true, dtype="float32"),
+                          np.asarray(y_pred, dtype="float32"))
     assert isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.number), \
         f"sharpening_loss returned {type(value).__name__}, not a tensor of numbers"
     return value.astype("float64")
@@ -251,7 +234,7 @@ class TestSharpeningLoss:
         # The gradient is taken in the contestant, beside the student's loss; its sign is judged here.
         for value, sign in ((0.12, 1.0), (0.15, 1.0), (0.85, -1.0), (0.88, -1.0)):
             grid = np.full((1, 4, 4, 1), value, dtype="float32")
-            grad = student.probe(_gradient_there, grid, grid.copy())
+            grad = student.probe("sharpening_loss_gradient", grid, grid.copy())
             assert grad is not None, "the loss is not differentiable with respect to y_pred"
             assert isinstance(grad, np.ndarray) and grad.shape == grid.shape, "the gradient has the wrong shape"
             assert np.all(sign * grad > 0), (value, grad.ravel()[:3])
@@ -320,21 +303,6 @@ def _scores(model, x_test):
     return cross_entropy, blur
 
 
-def _train_there(config, initial_weights, seed, x_train, epochs, batch_size, learning_rate):
-    """In the contestant: lesson 2's autoencoder (``config``, from the judge) trained with the student's loss.
-
-    Returns the trained weights; the judge evaluates them.
-    """
-    from aecourse.seeding import set_seed
-
-    model = keras.models.model_from_json(config)  # noqa: F821
-    model.set_weights(initial_weights)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=sharpening_loss)  # noqa: F821
-    set_seed(seed + 1)  # the same batches as the judge's plain run
-    model.fit(x_train, x_train, epochs=epochs, batch_size=batch_size, verbose=0)
-    return [np.asarray(w) for w in model.get_weights()]  # noqa: F821
-
-
 def _train_plain(initial_weights, seed):
     """Here in the judge: the same run with plain cross-entropy (trusted: the student's code is not involved)."""
     import keras
@@ -369,7 +337,7 @@ def measure_sharpening_loss(student, reference, seed: int) -> dict[str, float]:
                                         lambda: _scores(_train_plain(initial, seed), x_test))
     # The judge sends the training cats: the contestant sees no data folder, so the held-out cats stay out of reach.
     x_train = load_cats(limit=2000).x_train[:TRAIN_CATS]
-    trained = student.probe(_train_there, model.to_json(), initial, seed,
+    trained = student.probe("train_with_sharpening_loss", model.to_json(), initial, seed,
                             x_train, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_LR)
     expected = [w.shape for w in initial]
     if not isinstance(trained, list) or len(trained) != len(expected) or \

@@ -59,21 +59,6 @@ def _bce(x, p):
     return per_pixel.reshape(len(x), -1).sum(axis=1)
 
 
-def _train_vae(pixels, seed, epochs, batch_size, peak_lr, warmup_epochs):
-    """Probe (runs in the contestant): the grader's fixed training of the VAE; returns its weights.
-
-    ``pixels``: the training digits as uint8 0..255 (a quarter of the bytes of floats to send).
-    """
-    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
-    set_seed(seed)
-    encoder, decoder = build_encoder(latent_dim=2), build_decoder(latent_dim=2)
-    vae = VAE(encoder, decoder)
-    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size, warmup_epochs)
-    vae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
-    vae.fit(x_train, epochs=epochs, batch_size=batch_size, verbose=0)
-    return [encoder.get_weights(), decoder.get_weights()]
-
-
 def measure_vae(student, reference, seed: int) -> dict[str, float]:
     """Train the student's VAE (fixed budget, in the contestant); measure it here on the MNIST test set.
 
@@ -93,7 +78,7 @@ def measure_vae(student, reference, seed: int) -> dict[str, float]:
     (pixels, _), (test_pixels, _) = load_mnist_pixels()
     x_test = to_unit_float(test_pixels)  # exactly load_mnist()'s floats
     # The training images are the judge's too: a patched load_mnist in the notebook changes nothing.
-    trained = student.probe(_train_vae, pixels, seed,
+    trained = student.probe("train_vae", pixels, seed,
                             TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR, TRAIN_WARMUP_EPOCHS)
     if not isinstance(trained, list) or len(trained) != 2:
         raise AssertionError("the training of your VAE did not give back an encoder's and a decoder's weights")
@@ -158,27 +143,6 @@ def _fresh(seed):
 
 # ----------------------------------------------------------------------------- Sampling
 
-def _sampling_gradients(z_mean, z_log_var, seed):
-    """Probe: z and the gradients of sum(z) with respect to both inputs of a Sampling layer."""
-    import tensorflow as tf
-
-    mu, log_var = tf.Variable(z_mean), tf.Variable(z_log_var)
-    with tf.GradientTape() as tape:
-        z = Sampling(seed=seed)([mu, log_var])
-        total = tf.reduce_sum(z)
-    d_mu, d_log_var = tape.gradient(total, [mu, log_var])
-    return [ops.convert_to_numpy(z), None if d_mu is None else ops.convert_to_numpy(d_mu),
-            None if d_log_var is None else ops.convert_to_numpy(d_log_var)]
-
-
-def _sampling_in_a_model(batches, seed):
-    """Probe: a Sampling layer between symbolic Inputs of unknown batch size, then predict on each batch."""
-    latent_dim = batches[0][0].shape[1]
-    mean_in, log_var_in = keras.Input((latent_dim,)), keras.Input((latent_dim,))
-    model = keras.Model([mean_in, log_var_in], Sampling(seed=seed)([mean_in, log_var_in]))
-    return [np.asarray(model.predict([mean, log_var], verbose=0)) for mean, log_var in batches]
-
-
 class TestSampling:
     exercise = "sampling"
 
@@ -203,7 +167,7 @@ class TestSampling:
     def test_gradients_reach_both_inputs(self, student):
         rng = _fresh(3)
         mu, log_var = f32(rng.normal(size=(3, 2))), f32(rng.uniform(-2.0, 1.5, (3, 2)))
-        result = student.probe(_sampling_gradients, mu, log_var, 3)
+        result = student.probe("sampling_gradients", mu, log_var, 3)
         assert isinstance(result, list) and len(result) == 3
         z, d_mu, d_log_var = result
         assert d_mu is not None and d_log_var is not None, "no gradient reaches z_mean or z_log_var"
@@ -234,7 +198,7 @@ class TestSampling:
         # A variance of e^-30 leaves z = z_mean: the model must compute, not only have the right shape.
         rng = _fresh(4)
         batches = [[f32(rng.normal(size=(b, 2))), f32(np.full((b, 2), -30.0))] for b in (1, 13)]
-        outputs = student.probe(_sampling_in_a_model, batches, 0)
+        outputs = student.probe("sampling_in_a_model", batches, 0)
         assert isinstance(outputs, list) and len(outputs) == 2
         for (mean, _), z in zip(batches, outputs):
             assert isinstance(z, np.ndarray) and z.shape == mean.shape

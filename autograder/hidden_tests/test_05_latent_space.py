@@ -27,15 +27,6 @@ def _fresh_rng(seed):
 
 # ----------------------------------------------------------------------------- latent_grid
 
-def _grid_there(kernel, bias, n, span):
-    """In the contestant: a linear decoder with the judge's weights, handed to the student's latent_grid."""
-    z = keras.Input(shape=(2,))  # noqa: F821
-    dense = layers.Dense(784)  # noqa: F821
-    decoder = keras.Model(z, layers.Reshape((28, 28))(dense(z)))  # noqa: F821
-    dense.set_weights([kernel, bias])
-    return np.asarray(latent_grid(decoder, n=n, span=span))  # noqa: F821
-
-
 def _painting_weights():
     """Dense weights that paint z[0] into the left half of the image and z[1] into the right half."""
     kernel = np.zeros((2, TILE, TILE), dtype="float32")
@@ -45,7 +36,7 @@ def _painting_weights():
 
 
 def _grid(student, kernel, bias, n, span):
-    grid = student.probe(_grid_there, kernel, bias, n, span)
+    grid = student.probe("latent_grid_of_a_linear_decoder", kernel, bias, n, span)
     assert isinstance(grid, np.ndarray), f"latent_grid returned {type(grid).__name__}, not an array"
     return grid
 

@@ -58,22 +58,6 @@ def _bce(x, p):
     return (-(x * np.log(p) + (1 - x) * np.log(1 - p))).reshape(len(x), -1).sum(axis=1)
 
 
-def _train_cvae(pixels, digits, seed, epochs, batch_size, peak_lr):
-    """Probe (runs in the contestant): the grader's fixed training of the CVAE; returns its weights.
-
-    ``pixels``: the training digits as uint8 0..255, ``digits`` their labels (a quarter of the bytes to send).
-    """
-    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
-    labels = np.eye(10, dtype="float32")[digits]
-    set_seed(seed)
-    encoder, decoder = build_cvae_encoder(latent_dim=2), build_cvae_decoder(latent_dim=2)
-    cvae = CVAE(encoder, decoder)
-    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size)
-    cvae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
-    cvae.fit((x_train, labels), epochs=epochs, batch_size=batch_size, verbose=0)
-    return [encoder.get_weights(), decoder.get_weights()]
-
-
 def measure_cvae(student, reference, seed: int) -> dict[str, float]:
     """Train the student's CVAE (fixed budget, in the contestant); measure it here on the MNIST test set.
 
@@ -92,7 +76,8 @@ def measure_cvae(student, reference, seed: int) -> dict[str, float]:
     x_test = to_unit_float(test_pixels)  # exactly load_mnist()'s floats
     eye = np.eye(10, dtype="float32")
     # The training set is the judge's too: a patched load_mnist in the notebook changes nothing.
-    trained = student.probe(_train_cvae, pixels, y_train.astype("uint8"), seed, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR)
+    trained = student.probe("train_cvae", pixels, y_train.astype("uint8"), seed,
+                            TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_PEAK_LR)
     if not isinstance(trained, list) or len(trained) != 2:
         raise AssertionError("the training of your CVAE did not give back an encoder's and a decoder's weights")
     set_seed(seed)  # the judge's Sampling draws the test set's z reproducibly
@@ -251,20 +236,6 @@ class TestBuildCvaeDecoder:
 
 # ----------------------------------------------------------------------------- CVAE
 
-def _cvae_into_a_showing_decoder(images, labels):
-    """Probe: the CVAE's call with the book's encoder and a decoder that shows its input, and the encoder alone."""
-    class Show(layers.Layer):  # (m, k) -> (m, 28, 28): the input vector in the first k pixels, zeros after
-        def call(self, inputs):
-            return ops.reshape(ops.pad(inputs, [[0, 0], [0, 784 - inputs.shape[-1]]]), (-1, 28, 28))
-
-    z_and_label = keras.Input(shape=(12,))
-    encoder = build_cvae_encoder(latent_dim=2)
-    cvae = CVAE(encoder, keras.Model(z_and_label, Show()(z_and_label)))
-    z_mean, z_log_var, shown = (ops.convert_to_numpy(o) for o in cvae((images, labels)))
-    direct = [ops.convert_to_numpy(o) for o in encoder([images, labels])[:2]]
-    return [z_mean, z_log_var, shown, direct[0], direct[1]]
-
-
 class TestCvae:
     exercise = "cvae"
 
@@ -279,7 +250,7 @@ class TestCvae:
         # One image and label repeated 2,000 times: what reaches the decoder is read off its image.
         images, labels = batch(1)
         images, labels = np.repeat(images, 2000, axis=0), np.repeat(labels, 2000, axis=0)
-        result = student.probe(_cvae_into_a_showing_decoder, images, labels)
+        result = student.probe("cvae_into_a_showing_decoder", images, labels)
         assert isinstance(result, list) and len(result) == 5
         z_mean, z_log_var, shown, _, _ = (np.asarray(a, "float64") for a in result)
         assert shown.shape == (2000, 28, 28)
@@ -295,8 +266,8 @@ class TestCvae:
         # other labels give other means (an encoder given zeros for the label would not).
         images, labels = batch(8, seed=2)
         other = f32(np.roll(labels, 1, axis=1))  # every digit d becomes d + 1
-        result = student.probe(_cvae_into_a_showing_decoder, images, labels)
-        again = student.probe(_cvae_into_a_showing_decoder, images, other)
+        result = student.probe("cvae_into_a_showing_decoder", images, labels)
+        again = student.probe("cvae_into_a_showing_decoder", images, other)
         assert isinstance(result, list) and len(result) == 5 and isinstance(again, list) and len(again) == 5
         z_mean, z_log_var, _, direct_mean, direct_log_var = (np.asarray(a, "float64") for a in result)
         np.testing.assert_allclose(z_mean, direct_mean, atol=1e-5, err_msg="z_mean is not the encoder's on [images, labels]")
@@ -344,19 +315,8 @@ class TestCvae:
 
 # ----------------------------------------------------------------------------- generation
 
-def _generate_shown(digit, n, latent_dim, seed):
-    """Probe: generate_digits with a decoder that shows its input; returns the images."""
-    class Show(layers.Layer):  # (m, k) -> (m, 28, 28): the input vector in the first k pixels, zeros after
-        def call(self, inputs):
-            return ops.reshape(ops.pad(inputs, [[0, 0], [0, 784 - inputs.shape[-1]]]), (-1, 28, 28))
-
-    z_and_label = keras.Input(shape=(latent_dim + 10,))
-    decoder = keras.Model(z_and_label, Show()(z_and_label))
-    return np.asarray(generate_digits(decoder, digit, n=n, latent_dim=latent_dim, seed=seed))
-
-
 def _generated(student, digit, n, latent_dim, seed):
-    images = student.probe(_generate_shown, digit, n, latent_dim, seed)
+    images = student.probe("generate_digits_shown", digit, n, latent_dim, seed)
     assert isinstance(images, np.ndarray) and images.shape == (n, 28, 28), \
         f"generate_digits gave {getattr(images, 'shape', type(images).__name__)}, expected ({n}, 28, 28)"
     return images.astype("float64").reshape(n, -1)
@@ -400,13 +360,8 @@ class TestGenerateDigits:
         assert not np.allclose(a[:, :2], c[:, :2])
 
 
-def _blend(pairs):
-    """Probe: blend_labels of the dict {digit: weight} these [digit, weight] pairs make (keys must be ints)."""
-    return np.asarray(blend_labels({int(digit): weight for digit, weight in pairs}), dtype="float64")
-
-
 def _blended(student, weights: dict):
-    got = student.probe(_blend, [[digit, weight] for digit, weight in weights.items()])
+    got = student.probe("blend_labels_of_pairs", [[digit, weight] for digit, weight in weights.items()])
     assert isinstance(got, np.ndarray) and got.shape == (10,), \
         f"blend_labels gave {getattr(got, 'shape', type(got).__name__)}, expected shape (10,)"
     return got

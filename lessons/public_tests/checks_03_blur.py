@@ -119,4 +119,4 @@ def stays_finite_at_exactly_zero_and_one(ns):
     loss = ops.convert_to_numpy(ns.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)))
     expect(np.all(np.isfinite(loss)), "the loss is infinite or NaN at predictions of exactly 0 or 1",
            got=np.asarray(loss).tolist(),
-           hint="clip the predictions first: ops.clip(y_pred, EPSILON, 1 - EPSILON) (Keras' own BCE does it too).")
+           hint="clip the predictions first: ops.clip(y_pred, 1e-7, 1 - 1e-7) (Keras' own BCE does it too).")

@@ -100,6 +100,26 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# A decimal with five or more digits after the point (and its exponent, if any), not part of a
+# longer dotted token such as a version number ("3.11.7") or a name ("x1.123456").
+_LONG_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{5,}(?:e[+-]?\d+)?(?![\w.])")
+
+
+def _round_number(match: re.Match) -> str:
+    value = float(match.group(0))
+    return f"{value:.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
+
+
+def readable_numbers(text: str) -> str:
+    """Long decimals in a check's message rounded to 4 significant digits.
+
+    A float32 0.69 read back as a Python float prints as 0.6899999976158142; a student
+    should read 0.69. Large numbers keep their integer part (123456.78 -> 123457), and
+    the exponent of 1.2345678e-05 stays (1.235e-05).
+    """
+    return _LONG_DECIMAL.sub(_round_number, text)
+
+
 def _where_in_student_code(error: BaseException) -> str:
     """The last line of the student's own cell in the traceback, if any."""
     frames = traceback.extract_tb(error.__traceback__)
@@ -155,7 +175,7 @@ def run_checks(exercise: str, namespace: dict) -> list[tuple[str, bool, str]]:
                 parts.append(f"got: {_short(failed.got)}")
             if failed.hint:
                 parts.append(f"hint: {failed.hint}")
-            rows.append((title, False, "\n      ".join(parts)))
+            rows.append((title, False, readable_numbers("\n      ".join(parts))))
         except Exception as error:  # a student's bug, reported in one line
             rows.append((title, False, f"your code raised {type(error).__name__}: {error}{_where_in_student_code(error)}"))
         else:

@@ -1,0 +1,216 @@
+"""Probes: what a hidden test has run beside the student's code, called by name on plain arguments.
+
+Some checks must happen where the student's objects live: a gradient through their
+layer, a training run with their loss, their decoder given weights the judge chose.
+A hidden test asks for one by name, ``student.probe("train_vae", pixels, seed, ...)``;
+the contestant calls the function of that name below with the student's names (a
+:class:`StudentNames`) and those arguments, and sends back its plain result, which the
+judge checks like any answer: it trusts none of it.
+
+These functions ship with the contestant package (public, like the whole grader), so
+the judge never sends code: nothing of the hidden tests' own source reaches the
+contestant. Library modules (Keras, numpy, the course's ``aecourse``) are imported here,
+inside each probe (the module itself imports only the standard library); the student's
+exercises (and the reference's, for the exercises not being graded) come from the
+namespace their cells filled.
+"""
+
+from __future__ import annotations
+
+PROBES: dict = {}
+
+
+def probe(function):
+    """Register ``function`` as a probe under its own name."""
+    PROBES[function.__name__] = function
+    return function
+
+
+class StudentNames:
+    """The names the cells defined, read by attribute; a missing one is the NameError the student would see."""
+
+    __slots__ = ("_namespace",)
+
+    def __init__(self, namespace: dict):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str):
+        try:
+            return self._namespace[name]
+        except KeyError:
+            raise NameError(f"name '{name}' is not defined") from None
+
+
+def _show_layer():
+    """A layer that shows its input: (m, k) -> (m, 28, 28), the input vector in the first k pixels, zeros after."""
+    from keras import layers, ops
+
+    class Show(layers.Layer):
+        def call(self, inputs):
+            return ops.reshape(ops.pad(inputs, [[0, 0], [0, 784 - inputs.shape[-1]]]), (-1, 28, 28))
+
+    return Show()
+
+
+# ----------------------------------------------------------------------------- lesson 03_blur
+
+@probe
+def sharpening_loss_on_tensors(student, y_true, y_pred):
+    """The student's loss on tensors, as Keras calls it during training."""
+    from keras import ops
+
+    value = student.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred))
+    return ops.convert_to_numpy(value)
+
+
+@probe
+def sharpening_loss_gradient(student, y_true, y_pred):
+    """d sum(loss) / d y_pred, by GradientTape (None when not differentiable)."""
+    import tensorflow as tf
+
+    y = tf.constant(y_true)
+    p = tf.Variable(y_pred)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(student.sharpening_loss(y, p))
+    grad = tape.gradient(loss, p)
+    return None if grad is None else grad.numpy()
+
+
+@probe
+def train_with_sharpening_loss(student, config, initial_weights, seed, x_train, epochs, batch_size, learning_rate):
+    """Lesson 2's autoencoder (``config``, from the judge) trained with the student's loss; its trained weights."""
+    import keras
+    import numpy as np
+
+    from aecourse.seeding import set_seed
+
+    model = keras.models.model_from_json(config)
+    model.set_weights(initial_weights)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=student.sharpening_loss)
+    set_seed(seed + 1)  # the same batches as the judge's plain run
+    model.fit(x_train, x_train, epochs=epochs, batch_size=batch_size, verbose=0)
+    return [np.asarray(w) for w in model.get_weights()]
+
+
+# ----------------------------------------------------------------------------- lesson 04_vae
+
+@probe
+def train_vae(student, pixels, seed, epochs, batch_size, peak_lr, warmup_epochs):
+    """The grader's fixed training of the student's VAE; the encoder's and the decoder's weights.
+
+    ``pixels``: the training digits as uint8 0..255 (a quarter of the bytes of floats to send).
+    """
+    import keras
+
+    from aecourse.seeding import set_seed
+    from aecourse.training import warmup_cosine
+
+    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
+    set_seed(seed)
+    encoder, decoder = student.build_encoder(latent_dim=2), student.build_decoder(latent_dim=2)
+    vae = student.VAE(encoder, decoder)
+    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size, warmup_epochs)
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
+    vae.fit(x_train, epochs=epochs, batch_size=batch_size, verbose=0)
+    return [encoder.get_weights(), decoder.get_weights()]
+
+
+@probe
+def sampling_gradients(student, z_mean, z_log_var, seed):
+    """z and the gradients of sum(z) with respect to both inputs of the student's Sampling layer."""
+    import tensorflow as tf
+    from keras import ops
+
+    mu, log_var = tf.Variable(z_mean), tf.Variable(z_log_var)
+    with tf.GradientTape() as tape:
+        z = student.Sampling(seed=seed)([mu, log_var])
+        total = tf.reduce_sum(z)
+    d_mu, d_log_var = tape.gradient(total, [mu, log_var])
+    return [ops.convert_to_numpy(z), None if d_mu is None else ops.convert_to_numpy(d_mu),
+            None if d_log_var is None else ops.convert_to_numpy(d_log_var)]
+
+
+@probe
+def sampling_in_a_model(student, batches, seed):
+    """The student's Sampling between symbolic Inputs of unknown batch size, then predict on each batch."""
+    import keras
+    import numpy as np
+
+    latent_dim = batches[0][0].shape[1]
+    mean_in, log_var_in = keras.Input((latent_dim,)), keras.Input((latent_dim,))
+    model = keras.Model([mean_in, log_var_in], student.Sampling(seed=seed)([mean_in, log_var_in]))
+    return [np.asarray(model.predict([mean, log_var], verbose=0)) for mean, log_var in batches]
+
+
+# ----------------------------------------------------------------------------- lesson 05_latent_space
+
+@probe
+def latent_grid_of_a_linear_decoder(student, kernel, bias, n, span):
+    """A linear decoder with the judge's weights, handed to the student's latent_grid."""
+    import keras
+    import numpy as np
+    from keras import layers
+
+    z = keras.Input(shape=(2,))
+    dense = layers.Dense(784)
+    decoder = keras.Model(z, layers.Reshape((28, 28))(dense(z)))
+    dense.set_weights([kernel, bias])
+    return np.asarray(student.latent_grid(decoder, n=n, span=span))
+
+
+# ----------------------------------------------------------------------------- lesson 06_cvae
+
+@probe
+def train_cvae(student, pixels, digits, seed, epochs, batch_size, peak_lr):
+    """The grader's fixed training of the student's CVAE; the encoder's and the decoder's weights.
+
+    ``pixels``: the training digits as uint8 0..255, ``digits`` their labels (a quarter of the bytes to send).
+    """
+    import keras
+    import numpy as np
+
+    from aecourse.seeding import set_seed
+    from aecourse.training import warmup_cosine
+
+    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
+    labels = np.eye(10, dtype="float32")[digits]
+    set_seed(seed)
+    encoder, decoder = student.build_cvae_encoder(latent_dim=2), student.build_cvae_decoder(latent_dim=2)
+    cvae = student.CVAE(encoder, decoder)
+    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size)
+    cvae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
+    cvae.fit((x_train, labels), epochs=epochs, batch_size=batch_size, verbose=0)
+    return [encoder.get_weights(), decoder.get_weights()]
+
+
+@probe
+def cvae_into_a_showing_decoder(student, images, labels):
+    """The CVAE's call with the student's encoder and a decoder that shows its input, and the encoder alone."""
+    import keras
+    from keras import ops
+
+    z_and_label = keras.Input(shape=(12,))
+    encoder = student.build_cvae_encoder(latent_dim=2)
+    cvae = student.CVAE(encoder, keras.Model(z_and_label, _show_layer()(z_and_label)))
+    z_mean, z_log_var, shown = (ops.convert_to_numpy(o) for o in cvae((images, labels)))
+    direct = [ops.convert_to_numpy(o) for o in encoder([images, labels])[:2]]
+    return [z_mean, z_log_var, shown, direct[0], direct[1]]
+
+
+@probe
+def generate_digits_shown(student, digit, n, latent_dim, seed):
+    """The student's generate_digits with a decoder that shows its input; the images."""
+    import keras
+    import numpy as np
+
+    z_and_label = keras.Input(shape=(latent_dim + 10,))
+    decoder = keras.Model(z_and_label, _show_layer()(z_and_label))
+    return np.asarray(student.generate_digits(decoder, digit, n=n, latent_dim=latent_dim, seed=seed))
+
+
+@probe
+def blend_labels_of_pairs(student, pairs):
+    """The student's blend_labels of the dict {digit: weight} these [digit, weight] pairs make (keys must be ints)."""
+    import numpy as np
+
+    return np.asarray(student.blend_labels({int(digit): weight for digit, weight in pairs}), dtype="float64")
