@@ -289,7 +289,7 @@ class Sandbox:
         self.protections = protections_available()
         # root: the folder the zygote's contestants see (0755, the judge's): the library's copy,
         # the zygote's home (read-only to contestants) and one scratch folder per exercise.
-        self.root = Path(tempfile.mkdtemp(prefix="contestant-"))
+        self.root = Path(tempfile.mkdtemp(prefix="contestant-", dir=_reachable_temporary_folder(self.place)))
         os.chmod(self.root, 0o755)
         self.imports = self.root / "import"
         self.home = self.root / "zygote"
@@ -550,6 +550,17 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             pass
         _remove(self.root)
+
+
+def _reachable_temporary_folder(here: Place) -> str | None:
+    """Where a sandbox's folders go: the temporary folder, unless the exercises' own uids (no
+    bubblewrap to mount it for them) could not reach it through a private parent; then /tmp."""
+    folder = tempfile.gettempdir()
+    if here.bubblewrap or not here.own_uid:
+        return folder
+    if all(part.stat().st_mode & 0o001 for part in [Path(folder), *Path(folder).parents]):
+        return folder
+    return "/tmp"
 
 
 def _process_limit(uid: int | None) -> int | None:

@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 import fake_course
+import places
 import hostile_frames as hostile
 from autograder.quick_nbformat import nbformat
 from grader_helpers import run_grader
@@ -144,7 +145,7 @@ def blend_labels(weights):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, place):
     root = fake_course.make(tmp_path_factory.mktemp("fake_course"))
     hidden = root / "hidden_tests" / f"test_{fake_course.LESSON}.py"
     hidden.write_text(hidden.read_text() + PROBING_TEST)
@@ -161,8 +162,10 @@ def graded(tmp_path_factory):
     # The run's temporary folders in a folder of its own: what it leaves there is this run's alone.
     temporary = tmp_path_factory.mktemp("tmp")
     env = dict(fake_course.env(root), TMPDIR=str(temporary))
-    graded = run_grader(str(students), "--jobs", "2", "--timeout-per-exercise", "3", "--idle-seconds", "3",
-                        "--memory-mb", str(MEMORY_MB), out=tmp_path_factory.mktemp("out"), env=env, timeout=900)
+    out = tmp_path_factory.mktemp("out")
+    with places.opened_for(place, readable=[root, students], writable=[out, temporary]):
+        graded = run_grader(str(students), "--jobs", "2", "--timeout-per-exercise", "3", "--idle-seconds", "3",
+                            "--memory-mb", str(MEMORY_MB), out=out, env=env, timeout=900, place=place)
     graded.temporary = temporary
     return graded
 
