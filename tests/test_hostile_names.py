@@ -24,6 +24,7 @@ from autograder.quick_nbformat import nbformat
 import pytest
 
 import fake_course
+import places
 from autograder import discover as disc
 from autograder.student_ids import make_unique, safe_name, shown
 from grader_helpers import run_grader
@@ -102,12 +103,14 @@ def build_class(root, students) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, place):
     root = fake_course.make(tmp_path_factory.mktemp("fake_course"))
     students = tmp_path_factory.mktemp("students")
     expected = build_class(root, students)
-    graded = run_grader(str(students), "--jobs", "2",
-                        out=tmp_path_factory.mktemp("out"), env=fake_course.env(root), timeout=900)
+    out = tmp_path_factory.mktemp("out")
+    with places.opened_for(place, readable=[root, students], writable=[out]):
+        graded = run_grader(str(students), "--jobs", "2", out=out, env=fake_course.env(root), timeout=900,
+                            place=place)
     graded.expected = expected
     return graded
 
