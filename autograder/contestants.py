@@ -117,7 +117,7 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
             zygote = _zygotes[zygote_key] = Sandbox(sandbox_settings,
                                                     log.with_name(f"{lesson.name}{suffix}.zygote.log"))
         child = zygote.child(log)
-        connection = Connection(sandbox_settings, budget, log, contestant=child)
+        connection = Connection(child, budget, log)
         _protections = connection.protections
         _contestants[key] = connection
         try:

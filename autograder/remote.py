@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.contestant import probes, protocol
-from autograder.sandbox import OUTPUT_LIMIT, Sandbox, SandboxSettings
+from autograder.sandbox import OUTPUT_LIMIT
 
 POLL = 0.05
 IDLE_CPU = 0.05           # CPU seconds that count as progress
@@ -153,12 +153,12 @@ def protocol_message_limit() -> int:
 class Connection:
     """One contestant, asked one thing at a time."""
 
-    def __init__(self, settings: SandboxSettings, budget: Budget, log_file: Path, contestant=None):
-        """``contestant``: one started already (a zygote's :class:`~autograder.sandbox.Child`); else a sandbox of its own."""
+    def __init__(self, contestant, budget: Budget, log_file: Path):
+        """``contestant``: one started already (a zygote's :class:`~autograder.sandbox.Child`)."""
         self.budget = budget
         self.log_file = Path(log_file)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.sandbox = contestant if contestant is not None else Sandbox(settings, log_file).child(log_file)
+        self.sandbox = contestant
         self.fate: str | None = None
         self.started = time.monotonic()
         self.peak_mb = 0.0

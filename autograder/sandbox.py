@@ -527,9 +527,6 @@ class Sandbox:
 
     # -- ending ---------------------------------------------------------------
 
-    def kill(self, reason: str) -> None:
-        self._kill_all()
-
     def _kill_all(self) -> None:
         # The outer bwrap's death takes its PID namespace with it (--die-with-parent);
         # without bwrap the session and the tree go one by one.

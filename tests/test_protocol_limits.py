@@ -30,7 +30,6 @@ import pytest
 import hostile_frames as hostile
 from autograder.contestant import probes, protocol, server
 from autograder.remote import AnswersHeld, Budget, Connection, ContestantGone, RemoteNamespace
-from autograder.sandbox import SandboxSettings
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1 << 20
@@ -234,8 +233,7 @@ def contestant(tmp_path):
 
     def start(script: str, cpu_seconds=5.0, idle_limit=1.0, answer_mb=16, exercise_mb=64) -> Connection:
         scripted = Scripted(script, tmp_path / f"contestant{len(made)}.log")
-        connection = Connection(SandboxSettings(), Budget(cpu_seconds, 1024, 1, idle_limit),
-                                tmp_path / "judge.log", contestant=scripted)
+        connection = Connection(scripted, Budget(cpu_seconds, 1024, 1, idle_limit), tmp_path / "judge.log")
         assert (connection.answer_limit, connection.exercise_limit) == (256 * MB, 4096 * MB)  # 1/4 and 4x 1 GB
         connection.answer_limit, connection.exercise_limit = answer_mb * MB, exercise_mb * MB
         made.append(connection)
