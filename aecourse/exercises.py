@@ -8,7 +8,7 @@ stub, stops with one line: "finish `unpack_drawing` first (its exercise cell
 above), then run this cell again."
 
 A stub is recognised by the message ``make lessons`` puts in it ("... is yours
-to write", "... reuses ... from lesson N"), found in the compiled code of the
+to write"), found in the compiled code of the
 function or of the class's methods, so an answer is never called to find out.
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import types
 
-# Phrases of the stub messages written by autograder/assign.py (stub_message, carried_message).
-STUB_PHRASES = ("is yours to write", "replace this line with the body of your own solution")
+# The phrase of the stub message written by autograder/assign.py (stub_message).
+STUB_PHRASES = ("is yours to write",)
 
 
 class ExerciseNotDone(RuntimeError):

@@ -1,4 +1,5 @@
-"""Figures of the course: grids of small images, grids side by side, and input/output strips.
+"""Figures of the course: grids of small images, grids side by side, rows of images, and
+lesson 3's plots of pixel values (histograms, curves of p, trade-offs, logit scatters).
 
 Every function returns the matplotlib Figure. In a notebook with inline
 plotting the figure also shows; in scripts and tests (Agg backend) nothing
@@ -98,20 +99,120 @@ def show_strip(top, bottom, titles=("input", "output")):
     ``top`` and ``bottom``: the same number of images, (n, h, w) or (n, h, w, 1).
     ``titles``: the labels of the two rows. Returns the Figure.
     """
+    return show_rows(dict(zip(titles, (top, bottom))))
+
+
+def show_rows(rows):
+    """One labelled row of images per entry of ``rows``, top to bottom; returns the Figure.
+
+    ``rows``: a mapping from each row's label to its images, all of the same shape, (n, h, w)
+    or (n, h, w, 1): e.g. inputs, then what two models drew from them.
+    """
     import matplotlib.pyplot as plt
 
-    top, bottom = _as_stack(top), _as_stack(bottom)
-    if top.shape != bottom.shape:
-        raise ValueError(f"top and bottom must have the same shape, got {top.shape} and {bottom.shape}")
-    n = len(top)
-    fig, axes = plt.subplots(2, 1, figsize=(max(n * 0.8, 3.0), 2.2))
-    vmax = max(1.0, float(top.max(initial=0)), float(bottom.max(initial=0)))
-    for ax, row, label in zip(axes, (top, bottom), titles):
-        ax.imshow(image_grid(row, ncols=n), cmap="gray_r", vmin=0.0, vmax=vmax, interpolation="nearest")
+    stacks = {label: _as_stack(images) for label, images in rows.items()}
+    if not stacks:
+        raise ValueError("show_rows needs at least one row")
+    shapes = {stack.shape for stack in stacks.values()}
+    if len(shapes) > 1:
+        raise ValueError(f"every row must have the same shape, got {sorted(shapes)}")
+    n = len(next(iter(stacks.values())))
+    fig, axes = plt.subplots(len(stacks), 1, figsize=(max(n * 0.8, 3.0), 1.1 * len(stacks)), squeeze=False)
+    vmax = max([1.0] + [float(stack.max(initial=0)) for stack in stacks.values()])
+    for ax, (label, stack) in zip(axes[:, 0], stacks.items()):
+        ax.imshow(image_grid(stack, ncols=n), cmap="gray_r", vmin=0.0, vmax=vmax, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
         ax.set_ylabel(label, rotation=0, ha="right", va="center")
     fig.tight_layout()
+    return fig
+
+
+def show_histograms(values, band, bins: int = 40, title: str | None = None):
+    """Histograms of pixel values in [0, 1], one per entry of ``values``, on a log scale; returns the Figure.
+
+    ``values``: a mapping from a label to an array of any shape. ``band``: (low, high), shaded
+    as "the blurry band" (lesson 3's blur score counts the pixels inside it).
+    """
+    fig, ax = _figure(None, 7, 3)
+    edges = np.linspace(0, 1, bins + 1)
+    for label, array in values.items():
+        ax.hist(np.ravel(array), bins=edges, alpha=0.6, label=label)
+    ax.axvspan(*band, color="grey", alpha=0.15, label="the blurry band")
+    ax.set_yscale("log")
+    ax.set_xlabel("pixel value")
+    ax.set_ylabel("pixels")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return fig
+
+
+def show_curves(x, panels, band=None, xlabel: str = "predicted p"):
+    """One panel per entry of ``panels`` (title -> {label: y}), each curve y over ``x``; returns the Figure.
+
+    ``band``: (low, high) of ``x`` to shade in every panel, or None.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.2), squeeze=False)
+    for ax, (title, curves) in zip(axes[0], panels.items()):
+        for label, y in curves.items():
+            ax.plot(x, y, label=label)
+        if band is not None:
+            ax.axvspan(*band, color="grey", alpha=0.15)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def show_trade_off(curves, target, styles=None, title: str = "what sharpening costs (down and left is better)"):
+    """Blur change against cross-entropy change, in %, one line per entry of ``curves``; returns the Figure.
+
+    ``curves``: a mapping from a label to its points ``(cross-entropy change, blur change, weight)``,
+    each point annotated with its weight λ. ``target``: (at most this cross-entropy change, at
+    least this blur cut), e.g. (10, -30), shaded as the target box. ``styles``: label -> a
+    matplotlib format such as ``"s--"`` (default ``"o-"``). The reference, plain
+    cross-entropy, is the star at (0, 0).
+    """
+    fig, ax = _figure(None, 7, 4.2)
+    styles = styles or {}
+    for label, points in curves.items():
+        points = sorted(points)
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        line, = ax.plot(xs, ys, styles.get(label, "o-"), label=label)
+        for x, y, weight in points:
+            ax.annotate(f"λ={weight:g}", (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8,
+                        color=line.get_color())
+    most_ce, least_cut = target
+    ax.fill_between([0, most_ce], least_cut, -100, color="tab:green", alpha=0.12, label="the target")
+    ax.plot([0], [0], "k*", markersize=12, label="plain cross-entropy")
+    lowest = min([least_cut - 10] + [p[1] - 5 for points in curves.values() for p in points])
+    ax.set_ylim(max(lowest, -100), 5)
+    ax.set_xlabel("held-out cross-entropy change (%)")
+    ax.set_ylabel("blur change (%)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def show_scatter_fit(x, y, xlabel: str, ylabel: str, every: int = 7):
+    """A scatter of ``y`` against ``x`` (every ``every``-th point) and its least-squares line; returns the Figure.
+
+    The title gives the line, ``y ≈ a x + b``, and its R².
+    """
+    x, y = np.ravel(x).astype("float64"), np.ravel(y).astype("float64")
+    slope, intercept = np.polyfit(x, y, 1)
+    r2 = 1 - np.var(y - (slope * x + intercept)) / np.var(y)
+    fig, ax = _figure(None, 4.5, 4.5)
+    ax.scatter(x[::every], y[::every], s=1, alpha=0.3)
+    ends = np.array([x.min(), x.max()])
+    ax.plot(ends, slope * ends + intercept, "r", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"y ≈ {slope:.2f} x {intercept:+.2f}   (R² = {r2:.2f})")
     return fig

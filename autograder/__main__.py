@@ -7,11 +7,16 @@ notebook each). Writes to DIR:
 * ``summary.txt``: what is printed, per student and per exercise;
 * ``grades.csv``: one row per student, a column per exercise, total, max, percent;
 * ``results/<student>/results.json``: Gradescope's format;
+* ``feedback/<student>.html`` and ``class_report.html``: pages for people;
 * ``logs/<student>/<lesson>.<exercise>.log``: what the student's code printed for that exercise
   (``.judge.log`` beside it: what the hidden tests printed).
 
-Exit status 0 whatever the students scored; 2 when the grader cannot run
-(no such path, broken hidden tests).
+``--overrides FILE`` merges the instructor's decisions into all of them
+(:mod:`autograder.overrides`).
+
+Exit status 0 whatever the students scored; 1 when PATH is a notebook that
+answers none of the lessons; 2 when the grader cannot run (no such path, broken
+hidden tests, a bad row in the overrides).
 """
 
 from __future__ import annotations
@@ -21,14 +26,15 @@ import sys
 import time
 from pathlib import Path
 
-from autograder import progress
+from autograder import class_overview, overrides, progress
 from autograder.discover import DiscoveryError, discover, from_manifest
 from autograder.html_report import write_pages
-from autograder.grading import GraderError, check_plan, collect_plan, grade
+from autograder.grading import GraderError, check_plan, collect_plan, exercises_to_grade, grade
 from autograder.notebooks import lessons
 from autograder.report import class_summary, results_json_path, student_summary, write_csv, write_results_json
 from autograder.runner import Limits, Runner, default_memory_mb, usable_cores
 from autograder.sandbox import protections_line
+from autograder.similarity_page import write_similarity_report
 
 
 def parser() -> argparse.ArgumentParser:
@@ -60,6 +66,13 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--resume", action="store_true",
                    help="keep the results of students already graded into --out from the same notebooks, "
                         "hidden tests, pass marks and seed (a run stopped part-way finishes the rest)")
+    g.add_argument("--overrides", type=Path, metavar="FILE",
+                   help="a CSV of the instructor's decisions (student, exercise, points, comment) merged into "
+                        "every report, marked as such")
+    g.add_argument("--public-checks", action="store_true",
+                   help="also run each exercise's public checks after its hidden tests, in a fresh sandbox, and "
+                        "report them at no points as public tests in results.json (Gradescope's run_autograder "
+                        "does; about a fifth more grading time)")
     g.add_argument("--spawn", action="store_true",
                    help="start a fresh interpreter per exercise instead of forking (slower)")
     return main
@@ -82,6 +95,10 @@ def run_grade(args) -> int:
     except DiscoveryError as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
+    if args.path and Path(args.path).is_file() and len(submissions) == 1 and not submissions[0].lessons:
+        print(f"autograder: {args.path} answers none of the course's lessons (no '# Exercise:' cell of a lesson, "
+              "no NN_ lesson prefix): nothing to grade", file=sys.stderr)
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     if not submissions:
         print(f"autograder: no notebooks or student folders in {args.path}")
@@ -102,6 +119,17 @@ def run_grade(args) -> int:
     if only and only - known:
         print(f"autograder: unknown exercise(s) {', '.join(sorted(only - known))}", file=sys.stderr)
         return 2
+    decisions = {}
+    if args.overrides is not None:
+        graded = {s.name: {e for lesson in s.lessons for e in exercises_to_grade(
+            plan, lesson, only if s.exercises is None else (s.exercises & only if only else s.exercises))}
+            for s in submissions}
+        try:
+            decisions = overrides.load(args.overrides, plan, graded)
+        except overrides.OverrideError as error:
+            for line in error.lines:
+                print(f"autograder: overrides: {line}", file=sys.stderr)
+            return 2
 
     print(f"grading {len(submissions)} submission(s) from {args.path or args.manifest} "
           f"({limits.jobs} at a time; per exercise {limits.timeout:g} s of CPU per thread, {limits.threads} thread(s), "
@@ -109,7 +137,7 @@ def run_grade(args) -> int:
           flush=True)
     print(protections_line(), flush=True)
     blocks = []
-    stamps = {id(s): progress.fingerprint(s, limits.seed, only) for s in submissions}
+    stamps = {id(s): progress.fingerprint(s, limits.seed, only, args.public_checks) for s in submissions}
     kept = {}
     if args.resume:
         for submission in submissions:
@@ -119,6 +147,7 @@ def run_grade(args) -> int:
         print(f"resuming: {len(kept)} of {len(submissions)} student(s) already graded", flush=True)
 
     def show(result, submission=None):
+        overrides.apply(result, decisions)
         block = student_summary(result)
         blocks.append(block)
         print(block, flush=True)
@@ -131,7 +160,7 @@ def run_grade(args) -> int:
             show(kept[id(submission)])
     todo = [s for s in submissions if id(s) not in kept]
     fresh = grade(todo, plan, limits, runner, out / "logs", only,
-                  on_student=lambda index, result: show(result, todo[index]))
+                  on_student=lambda index, result: show(result, todo[index]), public_checks=args.public_checks)
     by_name = {id(s): r for s, r in zip(todo, fresh)}
     results = [kept.get(id(s)) or by_name[id(s)] for s in submissions]
     elapsed = time.monotonic() - started
@@ -145,7 +174,11 @@ def run_grade(args) -> int:
         write_results_json(results_json_path(out, result), result)
     if args.gradescope_results is not None and results:
         write_results_json(args.gradescope_results, results[0])
-    write_pages(out, results)
+    # Every student graded (kept ones too): their cells come from discovery, not from the results.
+    _, similar_pairs = write_similarity_report(out, submissions)
+    cells = {s.name: {(lesson, exercise): source for lesson, by_exercise in s.cells.items()
+                      for exercise, source in by_exercise.items()} for s in submissions}
+    write_pages(out, results, similar_pairs, cells, class_overview.stamp(limits.seed, protections_line()))
     print(f"reports in {out}/ (summary.txt, grades.csv, results/<student>/results.json, "
           "feedback/<student>.html, class_report.html)")
     return 0

@@ -3,9 +3,15 @@
 ``make lessons`` runs this. Every cell is copied as it is, except that in an
 exercise cell each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block becomes
 one ``raise NotImplementedError`` line at the same indentation, and outputs are
-cleared. A ``# From lesson NN: name`` cell (an earlier exercise reused) gets a
-stub that asks for the student's own answer to that exercise. ``python -m autograder.assign --check`` exits 1 when ``lessons/`` is out
-of date (the project's tests run the same comparison).
+cleared. A ``# From lesson NN: name, ...`` cell (earlier exercises reused) holds no
+solution: it runs the student's own earlier answers, and is copied as it is. In a markdown cell
+each ``### BEGIN ANSWER`` ... ``### END ANSWER`` region (a worked answer to an
+end-of-lesson question, each marker alone on its line) becomes one placeholder line
+at the same indentation; ``solutions/ANSWERS.md``, the instructors' list of those
+answers, is generated from the same regions. ``python -m autograder.assign --check``
+exits 1 when ``lessons/`` or ``ANSWERS.md`` is out of date (the project's tests run
+the same comparison). Under each lesson's title it adds the cell that sets a Google
+Colab machine up (:mod:`autograder.colab`), which does nothing elsewhere.
 
 It never destroys work it did not generate. Each notebook it writes carries,
 in its metadata (``aecourse.generated``), the sha256 of its cells as written.
@@ -23,25 +29,26 @@ import argparse
 import copy
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from autograder.notebooks import (BEGIN, END, REPO, NotebookError, carried_exercise, exercise_name, lessons,
+from autograder.colab import colab_cell
+from autograder.notebooks import (BEGIN, END, REPO, NotebookError, appendices, exercise_name, lessons,
                                   read_notebook)
 from autograder.quick_nbformat import nbformat
 
 LESSONS = REPO / "lessons"
+ANSWERS = REPO / "solutions" / "ANSWERS.md"
+BEGIN_ANSWER, END_ANSWER = "### BEGIN ANSWER", "### END ANSWER"
+ANSWER_PLACEHOLDER = "*Your answer:* …"
+QUESTION = re.compile(r"^(\d+)\. ", re.M)
 
 
 def stub_message(exercise: str) -> str:
     return (f"Exercise '{exercise}' is yours to write: replace this line with your code, "
             f"run the cell, then run check('{exercise}').")
-
-
-def carried_message(lesson_number: str, exercise: str) -> str:
-    return (f"This lesson reuses '{exercise}' from lesson {int(lesson_number)}: replace this line with the "
-            f"body of your own solution there, then run the cell.")
 
 
 def strip_solutions(source: str, exercise: str, message: str | None = None) -> str:
@@ -66,24 +73,99 @@ def strip_solutions(source: str, exercise: str, message: str | None = None) -> s
     return "\n".join(out)
 
 
+def answer_regions(source: str) -> list[tuple[int, int]]:
+    """(first, last) line numbers, 0-based, of each answer region of a markdown cell, markers included."""
+    regions, start = [], None
+    for number, line in enumerate(source.splitlines()):
+        marker = line.strip()
+        if marker == BEGIN_ANSWER:
+            if start is not None:
+                raise NotebookError(f"nested {BEGIN_ANSWER} at line {number + 1}")
+            start = number
+        elif marker == END_ANSWER:
+            if start is None:
+                raise NotebookError(f"{END_ANSWER} without {BEGIN_ANSWER} at line {number + 1}")
+            regions.append((start, number))
+            start = None
+    if start is not None:
+        raise NotebookError(f"{BEGIN_ANSWER} at line {start + 1} is never closed")
+    return regions
+
+
+def strip_answers(source: str) -> str:
+    """Replace every worked-answer region of a markdown cell with one placeholder line."""
+    lines = source.splitlines()
+    for first, last in reversed(answer_regions(source)):
+        indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+        lines[first:last + 1] = [indent + ANSWER_PLACEHOLDER]
+    return "\n".join(lines)
+
+
+def worked_answers(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(question number, answer text without its indentation) of each answer region, in order.
+
+    The number is that of the closest numbered list item above the region (``2. ...``).
+    """
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.splitlines()
+        for first, last in answer_regions(cell.source):
+            above = QUESTION.findall("\n".join(lines[:first]))
+            if not above:
+                raise NotebookError(f"an answer region (line {first + 1}) under no numbered question")
+            body = lines[first + 1:last]
+            indent = min((len(l) - len(l.lstrip()) for l in body if l.strip()), default=0)
+            found.append((above[-1], "\n".join(l[indent:] for l in body).strip("\n")))
+    return found
+
+
+ANSWERS_HEADER = """# Worked answers to the end-of-lesson questions (instructors only)
+
+Generated by `make lessons` from the masters, where each answer sits under its question
+between `### BEGIN ANSWER` and `### END ANSWER` (the students' notebooks get a placeholder
+there): edit the masters, not this file. Like the rest of `solutions/`, do not hand it out.
+"""
+
+
+def rendered_answers() -> str:
+    """The exact text of solutions/ANSWERS.md: every lesson's worked answers, by question number."""
+    parts = [ANSWERS_HEADER]
+    for lesson in lessons():
+        answers = worked_answers(read_notebook(lesson.master))
+        if not answers:
+            continue
+        items = []
+        for number, text in answers:
+            first, *rest = text.splitlines()
+            indent = " " * (len(number) + 2)
+            items.append(f"{number}. {first}" + "".join(f"\n{indent}{l}" if l.strip() else "\n" for l in rest))
+        parts.append(f"## {lesson.name}\n\n" + "\n".join(items) + "\n")
+    return "\n".join(parts)
+
+
 def student_version(master: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = copy.deepcopy(master)
     for cell in nb.cells:
+        if cell.cell_type == "markdown" and BEGIN_ANSWER in cell.source:
+            cell.source = strip_answers(cell.source)
         if cell.cell_type != "code":
+            if BEGIN in cell.source:
+                raise NotebookError(f"a solution block in a markdown cell (use {BEGIN_ANSWER}): {cell.source[:60]!r}")
             continue
+        if BEGIN_ANSWER in cell.source:
+            raise NotebookError(f"an answer region in a code cell (use {BEGIN}): {cell.source[:60]!r}")
         cell.outputs = []
         cell.execution_count = None
-        name, carried = exercise_name(cell.source), carried_exercise(cell.source)
-        if carried:
-            if BEGIN not in cell.source:
-                raise NotebookError(f"the copy of lesson {carried[0]}'s {carried[1]} has no {BEGIN} block")
-            cell.source = strip_solutions(cell.source, carried[1], carried_message(*carried))
-        elif name:
+        name = exercise_name(cell.source)
+        if name:
             if BEGIN not in cell.source:
                 raise NotebookError(f"exercise {name} has no {BEGIN} block: its solution would leak")
             cell.source = strip_solutions(cell.source, name)
         elif BEGIN in cell.source:
             raise NotebookError(f"a solution block outside an exercise cell: {cell.source[:60]!r}")
+    nb.cells.insert(1, colab_cell(master))  # right under the title: what a Colab user runs first
     nbformat.validate(nb)
     return nb
 
@@ -103,10 +185,10 @@ def stamped(nb: nbformat.NotebookNode, master_name: str) -> nbformat.NotebookNod
 
 
 def rendered_lessons() -> dict[Path, str]:
-    """Lesson path -> the exact text ``make lessons`` writes."""
-    return {LESSONS / lesson.master.name:
-            nbformat.writes(stamped(student_version(read_notebook(lesson.master)), lesson.master.name)) + "\n"
-            for lesson in lessons()}
+    """Lesson (and appendix) path -> the exact text ``make lessons`` writes."""
+    masters = [lesson.master for lesson in lessons()] + appendices()
+    return {LESSONS / master.name: nbformat.writes(stamped(student_version(read_notebook(master)), master.name)) + "\n"
+            for master in masters}
 
 
 def is_ours(path: Path, fresh_text: str | None = None) -> bool:
@@ -155,7 +237,7 @@ def backup(path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report whether lessons/ is up to date")
+    parser.add_argument("--check", action="store_true", help="only report whether lessons/ and ANSWERS.md are up to date")
     parser.add_argument("--force", action="store_true",
                         help="overwrite or remove hand-edited and foreign notebooks, keeping each as NAME.bak first")
     args = parser.parse_args(argv)
@@ -163,11 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     stale = [path for path, text in rendered.items()
              if not path.exists() or path.read_text(encoding="utf-8") != text]
     orphans = sorted(p for p in LESSONS.glob("[0-9][0-9]_*.ipynb") if p not in rendered)
+    answers = rendered_answers()
+    if not ANSWERS.exists() or ANSWERS.read_text(encoding="utf-8") != answers:
+        stale.append(ANSWERS)
     if args.check:
         for path in stale + orphans:
             print(f"out of date: {_shown(path)} (run `make lessons`)")
         return 1 if stale or orphans else 0
-    foreign = [p for p in stale if p.exists() and not is_ours(p, rendered[p])] + [p for p in orphans if not is_ours(p)]
+    # ANSWERS.md carries no stamp: it is ours when git holds it unchanged (a hand edit is refused).
+    foreign = [p for p in stale if p.exists() and not (committed_unchanged(p) if p == ANSWERS else is_ours(p, rendered[p]))]
+    foreign += [p for p in orphans if not is_ours(p)]
     if foreign and not args.force:
         print("make lessons: refusing to touch these files, which it did not generate or which were edited by hand:",
               file=sys.stderr)
@@ -184,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             path.unlink()
             print(f"removed {_shown(path)} (generated earlier; its master is gone)")
     for path in stale:
-        path.write_text(rendered[path], encoding="utf-8")
+        path.write_text(answers if path == ANSWERS else rendered[path], encoding="utf-8")
         print(f"wrote {_shown(path)}")
     print(f"lessons/ is up to date ({len(lessons())} notebooks)")
     return 0

@@ -12,6 +12,9 @@ A hidden-test module may declare what it measures after training::
     BASELINES = {"blur_ratio": 1.0}          # optional, what a non-answer scores
     REQUIRED = {"classes_covered": 8}        # optional, the mark may be no more lenient
 
+(The example keeps the names of the old trained VAE check; ``vae`` and ``cvae`` are now
+judged by step equivalence, ``hidden_tests/step_equivalence.py``, with no pass marks.)
+
 For every lesson, exercise and metric this runs ``fn`` once per seed, the way
 the grader does: ``student`` is a sandboxed contestant running the master's
 cells, ``reference`` the master's namespace in this process. It stores in
@@ -42,9 +45,11 @@ Two bounds keep a noisy metric from giving a blunt mark:
 the training checks train with ``testing.grading_seed()``) and fails unless
 every exercise scores 100 %; ``--verify-only`` does just that.
 
-``_fingerprints`` records, per lesson, a hash of the hidden-test module and the
-master's exercise cells at calibration time; the project's tests fail when a
-lesson with pass marks has changed since (run this command again).
+``_fingerprints`` records, per lesson, a hash of what its measures depend on
+(:mod:`autograder.measure_fingerprint`: the measures and what they reach, the
+probes they call, the exercise cells they run) at calibration time; the
+project's tests fail when that has changed since (run this command again). A
+lesson whose module has no ``MEASURES`` (any more) loses its entries here.
 """
 
 from __future__ import annotations
@@ -77,23 +82,18 @@ class CalibrationError(Exception):
 
 
 def fingerprint(lesson_name: str, module_path: Path) -> str:
-    """What the measured values depend on: the hidden-test module and the master's exercise cells.
+    """What the measured values depend on: the measures, what they reach, and the exercise cells they run.
 
     Stored with the thresholds; tests/test_calibrate.py fails when it no longer
     matches, because pass marks measured for another budget or another
-    reference mean nothing. Setup cells are left out: they change for logging
-    and imports far more often than for anything a measure depends on (change
-    a constant there, and recalibrate by hand).
+    reference mean nothing. What counts, and what is left out on purpose (other
+    tests of the module, exercises nothing measured runs, setup cells), is
+    :mod:`autograder.measure_fingerprint`'s to say.
     """
-    import hashlib
-
+    from autograder.measure_fingerprint import digest
     from autograder.notebooks import exercise_cells, lesson_named, read_notebook
 
-    master = read_notebook(lesson_named(lesson_name).master)
-    digest = hashlib.sha256(module_path.read_bytes())
-    for source in exercise_cells(master).values():
-        digest.update(source.encode("utf-8"))
-    return digest.hexdigest()[:16]
+    return digest(module_path, exercise_cells(read_notebook(lesson_named(lesson_name).master)))
 
 
 def load_module(path: Path):
@@ -235,9 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         modules = [m for m in modules if m.stem.removeprefix("test_") in args.lessons]
     measured: dict = {}
     fingerprints: dict = {}
+    unmeasured: list[str] = []  # lessons without statistical checks: nothing to calibrate, old marks to drop
     try:
         for path in modules:
             result = calibrate_module(path, args.seeds, command)
+            if not result:
+                unmeasured.append(path.stem.removeprefix("test_"))
             measured.update(result)
             fingerprints.update({lesson: fingerprint(lesson, path) for lesson in result})
     except CalibrationError as error:
@@ -247,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     data = json.loads(args.out.read_text()) if args.out.exists() else {}
     data.update(measured)
     data.setdefault("_fingerprints", {}).update(fingerprints)
+    for lesson in unmeasured:
+        if data.pop(lesson, None) is not None or data["_fingerprints"].pop(lesson, None) is not None:
+            print(f"{lesson} measures nothing after training (no MEASURES): its old pass marks are removed")
+        data["_fingerprints"].pop(lesson, None)
     data["_rule"] = RULE
     args.out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

@@ -132,6 +132,13 @@ def contestant_for(lesson: Lesson, exercise: str, module=None):
     return RemoteNamespace(connection)
 
 
+def end_contestant(lesson: Lesson, exercise: str) -> None:
+    """End this exercise's contestant, if any: the next ``contestant_for`` starts a fresh one."""
+    finished = _contestants.pop((lesson.name, exercise), None)
+    if hasattr(finished, "close"):
+        finished.close()
+
+
 def _setup_imports(judged: list[Lesson]) -> str:
     """The modules these lessons' setup cells import: what a zygote imports before forking."""
     import ast

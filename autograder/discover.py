@@ -14,7 +14,9 @@
   symlinks, at most ``MAX_MEMBERS`` files of at most ``MAX_FILE_BYTES`` each and
   ``MAX_TOTAL_BYTES`` in all, and only notebooks and the manifest are written.
   When the zip has a ``manifest.json``, each notebook's sha256 is compared with
-  it and a mismatch or a missing file becomes a note in the student's report.
+  it and a mismatch or a missing file becomes a note in the student's report;
+  the student id it states (``export(student=...)``) names the student, else
+  the zip's name does (:func:`manifest_student`).
 
 A notebook is mapped to its lesson by the exercises it contains (so
 ``04_vae (1).ipynb`` still counts), else by its two-digit prefix. Nothing here
@@ -42,9 +44,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from autograder.notebooks import (NotebookError, duplicated_exercises, exercise_cells, lesson_for, lessons,
-                                  read_notebook)
-from autograder.student_ids import make_unique, safe_name
+from autograder.notebooks import (NotebookError, duplicated_exercises, exercise_cells, is_appendix, lesson_for,
+                                  lessons, read_notebook)
+from autograder.student_ids import accepted_id, make_unique, safe_name
 
 LESSON_FILE = re.compile(r"^\d\d_.*\.ipynb$")
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
@@ -248,10 +250,28 @@ def verify_manifest(folder: Path, label: str) -> list[str]:
     return notes
 
 
+def manifest_student(folder: Path, label: str) -> tuple[str | None, list[str]]:
+    """The student id an unpacked zip's manifest states, when acceptable (:func:`accepted_id`); notes if refused."""
+    manifests = sorted(folder.rglob(MANIFEST))
+    if not manifests:
+        return None, []
+    try:
+        value = json.loads(manifests[0].read_text(encoding="utf-8")).get("student")
+    except (OSError, ValueError, AttributeError):
+        return None, []  # verify_manifest says the manifest is unreadable
+    student = accepted_id(value)
+    if value is not None and student is None:
+        return None, [f"{label}: the student id in its {MANIFEST} was refused ({repr(value)[:80]}); "
+                      "the report is named after the file"]
+    return student, []
+
+
 def _zip_student(archive_path: Path, graded_lessons: list[str]) -> Submission:
     folder, notes = unpack_zip(archive_path)
-    submission = build_submission(archive_path.stem, archive_path, _notebooks_in(folder, notes), graded_lessons)
-    submission.notes[:0] = notes
+    student, id_notes = manifest_student(folder, archive_path.name)
+    submission = build_submission(student or archive_path.stem, archive_path, _notebooks_in(folder, notes),
+                                  graded_lessons)
+    submission.notes[:0] = notes + id_notes
     return submission
 
 
@@ -260,11 +280,14 @@ def _folder_student(name: str, folder: Path, graded_lessons: list[str], unpack_z
     notes: list[str] = []
     files = _files_in(folder, (".ipynb", ".zip") if unpack_zips else ".ipynb", notes)
     notebooks = [p for p in files if p.suffix == ".ipynb"]
+    student = None
     for archive_path in [p for p in files if p.suffix == ".zip" and p.parent == folder]:
         unpacked, zip_notes = unpack_zip(archive_path)
         notebooks += _notebooks_in(unpacked, zip_notes)
-        notes += zip_notes
-    submission = build_submission(name, folder, notebooks, graded_lessons)
+        stated, id_notes = manifest_student(unpacked, archive_path.name)
+        student = student or stated  # a Gradescope upload: the id of the (first) exported zip
+        notes += zip_notes + id_notes
+    submission = build_submission(student or name, folder, notebooks, graded_lessons)
     submission.notes[:0] = notes
     return submission
 
@@ -298,6 +321,8 @@ def build_submission(name: str, source: Path, notebooks: list[Path], graded_less
     for path in notebooks:
         nb, cells, error = _read(path)
         lesson = lesson_for(path, nb)
+        if lesson is None and is_appendix(path) and not cells:
+            continue  # an optional appendix that came with the lessons: nothing in it is graded
         if lesson is None:
             what = error if error else "it answers none of the course's lessons"
             notes.append(f"ignored {path.name}: {what}")
@@ -393,7 +418,8 @@ def discover(path: str | Path, only_lessons: list[str] | None = None, single: bo
     submissions = [s for entry in entries if (s := _class_member(entry, all_lessons, only_lessons)) is not None]
     names = [s.name for s in submissions]
     for submission in submissions:  # alice/ and alice.ipynb side by side: keep reports apart
-        if names.count(submission.name) > 1 and submission.source.suffix in (".ipynb", ".zip"):
+        if names.count(submission.name) > 1 and submission.source.suffix in (".ipynb", ".zip") \
+                and submission.name == submission.source.stem:  # not an id a manifest stated: make_unique's job
             submission.name = submission.source.name
     make_unique(submissions)
     return submissions

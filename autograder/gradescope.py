@@ -18,6 +18,15 @@ never goes to students.
 ``--lessons 04_vae`` makes a one-lesson assignment (the default grades all
 lessons, and a missing notebook scores 0 with a clear line).
 
+``run_autograder`` grades with ``--public-checks``: each exercise's public checks
+run too and are reported at no points as ``public`` tests, visible at once by
+default (:mod:`autograder.public_results`).
+
+``python -m autograder.gradescope`` prints the assignment's total points, the
+sum of the hidden tests' points (:func:`total_points`): the number to give the
+Gradescope assignment. Students upload the zip that ``public_tests.export``
+writes (one zip, every lesson); the grader names them after the student id it holds.
+
 Who sees which result, and when, is the visibility policy packed as
 ``autograder/visibility.json`` (``--visibility FILE`` packs another one; see
 :mod:`autograder.visibility`). ``run_autograder`` sizes the grading jobs and
@@ -102,7 +111,8 @@ JOBS="$("$PY" -m autograder.resources cores 2>/dev/null || nproc 2>/dev/null || 
 MEMORY_MB="$("$PY" -m autograder.resources memory-mb --jobs "$JOBS" 2>/dev/null || echo 2048)"
 # shellcheck disable=SC2086  # AUTOGRADER_ARGS is a list of words
 "$PY" -m autograder grade "$ROOT/submission" --single --out "$ROOT/grading" --jobs "$JOBS" \
-    --memory-mb "$MEMORY_MB" --gradescope-results "$ROOT/results/results.json" __LESSONS__ ${AUTOGRADER_ARGS:-}
+    --memory-mb "$MEMORY_MB" --gradescope-results "$ROOT/results/results.json" --public-checks \
+    __LESSONS__ ${AUTOGRADER_ARGS:-}
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
   cat > "$ROOT/results/results.json" <<EOF
@@ -158,6 +168,19 @@ def build_zip(out: Path, only_lessons: list[str] | None = None, visibility_file:
     return out
 
 
+def total_points(only_lessons: list[str] | None = None) -> float:
+    """The sum of the hidden tests' points (of these lessons), as the grader collects them."""
+    import tempfile
+
+    from autograder.grading import collect_plan
+    from autograder.runner import Limits, Runner
+
+    with tempfile.TemporaryDirectory(prefix="autograder-collect-") as logs:
+        plan = collect_plan(Runner(Limits()), Path(logs))
+    return sum(test.points for lesson, exercises in plan.items() if not only_lessons or lesson in only_lessons
+               for tests in exercises.values() for test in tests)
+
+
 def prefetch() -> None:
     """Download (and verify) what the hidden tests load, into AECOURSE_CACHE_DIR."""
     from aecourse.classifier import load_reference_classifier
@@ -188,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         count = len(archive.namelist())
     print(f"wrote {out} ({count} files, {out.stat().st_size / 2**20:.1f} MB); upload it as the autograder of a "
           "Gradescope programming assignment (at least 2 CPUs, 4 GB memory)")
+    print(f"the assignment's total points: {total_points(args.lessons):g}; students upload the zip "
+          "public_tests.export writes")
     return 0
 
 

@@ -49,16 +49,38 @@ class GradedTest:
 
 
 @dataclass
+class PublicResult:
+    """A public check of the exercise, run by the grader as ``check()`` runs it: information, no points."""
+    title: str
+    passed: bool
+    message: str          # empty when passed
+
+
+@dataclass
+class Override:
+    """The instructor's decision (``--overrides``, :mod:`autograder.overrides`): these points replace the tests'."""
+    points: float
+    comment: str = ""
+
+
+@dataclass
 class ExerciseResult:
     lesson: str
     exercise: str
     tests: list[GradedTest]
     seconds: float = 0.0
-    pictures: list[dict] = field(default_factory=list)  # {"title", "png" (base64)}: what the model drew
+    pictures: list[dict] = field(default_factory=list)  # {"title", "png" (base64), "note"?}: what the model drew
+    public: list[PublicResult] = field(default_factory=list)  # the public checks' verdicts (autograder.public_results)
+    override: Override | None = None  # applied when reports are written, never saved (autograder.overrides)
+
+    @property
+    def tests_score(self) -> float:
+        """What the hidden tests gave, whatever the instructor decided."""
+        return sum(t.score for t in self.tests)
 
     @property
     def score(self) -> float:
-        return sum(t.score for t in self.tests)
+        return self.override.points if self.override is not None else self.tests_score
 
     @property
     def max_score(self) -> float:
@@ -146,12 +168,15 @@ def score_exercise(lesson: str, exercise: str, tests: list[PlannedTest], finishe
             results.append(GradedTest(test.title, test.points, test.points, ""))
         else:
             results.append(GradedTest(test.title, test.points, 0.0, verdict.get("message") or "failed"))
-    drawn = [{"title": str(r.get("title", ""))[:200], "png": r["png"]} for r in finished.records
+    public = next(([PublicResult(str(c["title"]), bool(c["passed"]), str(c["message"])) for c in r["checks"]]
+                   for r in finished.records if r.get("kind") == "public" and r.get("exercise") == exercise), [])
+    drawn = [{"title": str(r.get("title", ""))[:200], "png": r["png"],
+              **({"note": str(r["note"])[:1000]} if r.get("note") else {})} for r in finished.records
              if r.get("kind") == "picture" and r.get("exercise") == exercise and isinstance(r.get("png"), str)]
     nodeids = {t.nodeid for t in tests}
     seconds = sum(float(r.get("seconds", 0.0)) for r in finished.records
                   if r.get("kind") == "test" and r.get("nodeid") in nodeids)
-    return ExerciseResult(lesson, exercise, results, seconds, drawn)
+    return ExerciseResult(lesson, exercise, results, seconds, drawn, public)
 
 
 def exercises_to_grade(plan: Plan, lesson: str, only: set[str] | None) -> list[str]:
@@ -159,8 +184,11 @@ def exercises_to_grade(plan: Plan, lesson: str, only: set[str] | None) -> list[s
 
 
 def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Runner, log_dir: Path,
-          only_exercises: set[str] | None = None, on_student=None) -> list[StudentResult]:
-    """Grade every submission; ``on_student(index, result)`` is called as each student completes."""
+          only_exercises: set[str] | None = None, on_student=None, public_checks: bool = False) -> list[StudentResult]:
+    """Grade every submission; ``on_student(index, result)`` is called as each student completes.
+
+    ``public_checks``: also run each exercise's public checks (:mod:`autograder.public_results`).
+    """
     started = time.monotonic()
     slots: dict[tuple[int, str, str], ExerciseResult | None] = {}
     jobs: list[Job] = []
@@ -202,11 +230,13 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
             task = {"command": "run", "nodeids": [t.nodeid for t in tests],
                     # absolute(), not resolve(): the file discovery found, never where a link would lead
                     "notebooks": {lesson: str(submission.notebooks[lesson].absolute()) for lesson in group},
-                    "hidden_tests": str(HIDDEN_TESTS),
+                    "hidden_tests": str(HIDDEN_TESTS), "public_checks": public_checks,
                     # What the student's code printed, per exercise, and (apart) what the judge printed.
                     "contestant_log": str(folder / "{lesson}.{exercise}.log")}
             jobs.append(Job((index, tuple(group)), task, folder / f"{'+'.join(group)}.judge.log",
-                            trains=any(t.trains for t in tests), budgets=sum(weights[lesson] for lesson in group)))
+                            trains=any(t.trains for t in tests),
+                            # the public checks' contestants have budgets of their own: the judge's wall clock allows them
+                            budgets=sum(weights[lesson] for lesson in group) * (2 if public_checks else 1)))
     waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
     results: dict[int, StudentResult] = {}
 

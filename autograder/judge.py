@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from autograder import contestants
+from autograder.public_results import PublicChecks
 from autograder.pytest_plugin import Collector, Reporter, ResultSink, pytest_args
 
 # Modules the grader imports once so that every forked judge has them for free.
@@ -100,7 +101,8 @@ def run_exercise(task: dict) -> int:
     # Node ids are relative to the rootdir, the folder above the hidden tests.
     args = pytest_args(hidden, [str(hidden.parent / nodeid) for nodeid in task["nodeids"]])
     try:
-        exit_code = pytest.main(args, plugins=[Reporter(sink)])
+        plugins = [Reporter(sink)] + ([PublicChecks(sink)] if task.get("public_checks") else [])
+        exit_code = pytest.main(args, plugins=plugins)
     finally:
         contestants.close_contestants()
     from autograder import pictures

@@ -5,10 +5,12 @@ Conventions (set by the master notebooks in ``solutions/``):
 * a code cell tagged ``setup`` holds imports and constants;
 * a code cell whose first line is ``# Exercise: <name>`` is one exercise; the
   solution sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
-* a code cell whose first line is ``# From lesson NN: <name>`` reuses an earlier
-  lesson's exercise (lesson 3 trains lesson 2's autoencoder). Its solution block
-  is that exercise's, so the student version asks for the student's own answer
-  instead of giving the earlier answer away. It is not graded again.
+* a code cell whose first line is ``# From lesson NN: <name>, <name>...`` reuses
+  earlier lessons' exercises (lesson 5 trains lesson 4's VAE). In the student's
+  notebook it runs the student's own answers from their earlier notebook
+  (``aecourse.earlier.answers_from_lesson``); the grader runs the earlier master's
+  reference cells of those exercises in its place (see :func:`setup_cells`), so a
+  student's earlier notebook never reaches this lesson's grades. It is not graded again.
 
 The grader never runs a student's setup cells, nor their training and figure
 cells: it runs the master's setup cells and then the exercise cells. When it
@@ -32,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = Path(os.environ.get("AUTOGRADER_SOLUTIONS") or REPO / "solutions")
 
 EXERCISE_HEADER = re.compile(r"^\s*#\s*Exercise:\s*([A-Za-z_]\w*)\s*$")
-CARRIED_HEADER = re.compile(r"^\s*#\s*From lesson (\d\d):\s*([A-Za-z_]\w*)\s*$")
+REUSE_HEADER = re.compile(r"^\s*#\s*From lesson (\d\d):\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*$")
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
@@ -69,18 +71,27 @@ def exercise_name(source: str) -> str | None:
     return None
 
 
-def carried_exercise(source: str) -> tuple[str, str] | None:
-    """(lesson number, exercise name) of a ``# From lesson NN: name`` cell."""
-    for line in source.splitlines():
-        if line.strip():
-            match = CARRIED_HEADER.match(line)
-            return (match.group(1), match.group(2)) if match else None
-    return None
+def reused_exercises(source: str) -> tuple[str, tuple[str, ...]] | None:
+    """(lesson number, exercise names) of a ``# From lesson NN: name, name`` cell."""
+    match = REUSE_HEADER.match(next((line for line in source.splitlines() if line.strip()), ""))
+    return (match.group(1), tuple(re.split(r"\s*,\s*", match.group(2)))) if match else None
 
 
-def carried_cells(nb: nbformat.NotebookNode) -> dict[tuple[str, str], str]:
-    """(lesson number, exercise name) -> source of each cell that reuses an earlier exercise."""
-    return {key: c.source for c in nb.cells if c.cell_type == "code" and (key := carried_exercise(c.source))}
+def reuse_cells(nb: nbformat.NotebookNode) -> dict[tuple[str, tuple[str, ...]], str]:
+    """(lesson number, exercise names) -> source of each cell that reuses earlier exercises."""
+    return {key: c.source for c in nb.cells if c.cell_type == "code" and (key := reused_exercises(c.source))}
+
+
+def reference_cells(number: str, names: tuple[str, ...]) -> list[str]:
+    """The master cells of these exercises of lesson ``number``, in that lesson's order."""
+    origin = next((lesson for lesson in lessons() if lesson.number == number), None)
+    if origin is None:
+        raise NotebookError(f"a cell reuses exercises of lesson {number}, which has no master")
+    cells = exercise_cells(read_notebook(origin.master))
+    unknown = sorted(set(names) - set(cells))
+    if unknown:
+        raise NotebookError(f"a cell reuses {unknown} of {origin.name}, which has no such exercise")
+    return [source for name, source in cells.items() if name in names]
 
 
 def exercise_cells(nb: nbformat.NotebookNode) -> dict[str, str]:
@@ -101,7 +112,18 @@ def duplicated_exercises(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def setup_cells(nb: nbformat.NotebookNode) -> list[str]:
-    return [c.source for c in nb.cells if c.cell_type == "code" and "setup" in c.metadata.get("tags", [])]
+    """Sources of the cells tagged ``setup``, a cell that reuses earlier exercises replaced by their reference cells.
+
+    The student's kernel runs such a cell as their own earlier answers; the grader
+    runs the earlier master's cells instead, never anything of the student's but
+    the one exercise cell it grades.
+    """
+    sources = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "setup" in cell.metadata.get("tags", []):
+            reused = reused_exercises(cell.source)
+            sources += reference_cells(*reused) if reused else [cell.source]
+    return sources
 
 
 def without_magics(source: str) -> str:
@@ -111,6 +133,25 @@ def without_magics(source: str) -> str:
 
 def lessons() -> list[Lesson]:
     return [Lesson(p.stem, p) for p in sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))]
+
+
+APPENDIX = re.compile(r"^appendix_\d\d_\w+\.ipynb$")
+
+
+def appendices() -> list[Path]:
+    """The optional appendices' masters (``solutions/appendix_03_tone_curve.ipynb``).
+
+    An appendix has no exercises and is never graded. Its name does not start with two
+    digits, so it is no lesson: not for :func:`lessons`, the grader, calibration or the
+    hand-in export. ``make lessons`` renders it into ``lessons/`` like a lesson (answers
+    it reuses become stubs) and nbval runs it with the other masters.
+    """
+    return sorted(p for p in SOLUTIONS.glob("appendix_*.ipynb") if is_appendix(p))
+
+
+def is_appendix(path: str | Path) -> bool:
+    """The file is named like an appendix (``appendix_NN_name.ipynb``)."""
+    return bool(APPENDIX.match(Path(path).name))
 
 
 def lesson_named(name: str) -> Lesson:

@@ -5,7 +5,10 @@ an image it computed there, from the student's trained weights; the judge
 sends the pictures with its verdicts (``judge.run_exercise``), the grader keeps
 them with the exercise's result, and the reports show them beside the
 reference's picture of the same thing (``reference_pictures/``, drawn by
-``python -m autograder.calibrate`` with seed 0).
+``python -m autograder.calibrate`` with seed 0). Models judged by their training
+steps, not trained by the grader (``vae``, ``cvae``), get :func:`show_reference`:
+the reference's pictures (drawn once by an earlier calibration, kept as they
+are), with a note saying why they stand for the student's.
 """
 
 from __future__ import annotations
@@ -40,6 +43,16 @@ def png(image) -> bytes:
     return buffer.getvalue()
 
 
+def from_figure(figure):
+    """A matplotlib ``Figure`` (made without pyplot) drawn as a grey image in [0, 1], for :func:`record`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba(), dtype="float64")[..., :3] / 255.0
+    return rgb @ np.array([0.299, 0.587, 0.114])
+
+
 def record(exercise: str, title: str, image) -> None:
     """Keep a picture of ``exercise`` for the student's feedback (called in the judge)."""
     _recorded.append({"exercise": exercise, "title": title, "png": base64.b64encode(png(image)).decode("ascii")})
@@ -50,6 +63,19 @@ def recorded() -> list[dict]:
     out = list(_recorded)
     _recorded.clear()
     return out
+
+
+def show_reference(exercise: str, titles: list[str], why: str) -> None:
+    """Show the reference's pictures of ``titles`` in the student's feedback, saying ``why`` they stand for the student's.
+
+    For a model judged by its training steps (``hidden_tests/step_equivalence.py``): when its
+    steps equal the reference's, it trains as the reference does, and the reference's picture
+    is the honest one to show; the grader trains nothing of the student's to draw another.
+    """
+    for title in titles:
+        png = reference_png(exercise, title)
+        if png:
+            _recorded.append({"exercise": exercise, "title": title, "png": png, "note": why})
 
 
 def reference_path(exercise: str, title: str) -> Path:

@@ -19,16 +19,17 @@ from dataclasses import asdict
 from pathlib import Path
 
 from autograder.discover import Submission
-from autograder.grading import ExerciseResult, GradedTest, StudentResult
+from autograder.grading import ExerciseResult, GradedTest, PublicResult, StudentResult
 from autograder.student_ids import safe_name
 from autograder.paths import HIDDEN_TESTS, THRESHOLDS
 
-FORMAT = 2   # 2: the instructor's notes are part of a result
+FORMAT = 3   # 2: the instructor's notes are part of a result; 3: the public checks' verdicts too
 
 
-def fingerprint(submission: Submission, seed: int, only: set[str] | None) -> str:
-    """A hash of everything a student's grade depends on."""
+def fingerprint(submission: Submission, seed: int, only: set[str] | None, public_checks: bool = False) -> str:
+    """A hash of everything a student's result depends on (the public checks run or not included)."""
     digest = hashlib.sha256(f"{FORMAT}|{seed}|{sorted(only) if only else None}|{submission.lessons}|"
+                            f"{'public checks|' if public_checks else ''}"
                             f"{sorted(submission.exercises) if submission.exercises else None}".encode())
     for lesson, path in sorted(submission.notebooks.items()):
         digest.update(lesson.encode())
@@ -52,6 +53,8 @@ def save(out: Path, result: StudentResult, stamp: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"fingerprint": stamp, "result": asdict(result)}
     data["result"]["source"] = str(result.source)
+    for exercise in data["result"]["exercises"]:  # the instructor's decisions are applied anew at each run
+        exercise.pop("override", None)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data), encoding="utf-8")
     os.replace(temporary, path)
@@ -68,7 +71,8 @@ def load(out: Path, submission: Submission, stamp: str) -> StudentResult | None:
         if raw["name"] != submission.name:  # saved for another student
             return None
         exercises = [ExerciseResult(e["lesson"], e["exercise"], [GradedTest(**t) for t in e["tests"]], e["seconds"],
-                                    e.get("pictures", [])) for e in raw["exercises"]]
+                                    e.get("pictures", []), [PublicResult(**p) for p in e.get("public", [])])
+                     for e in raw["exercises"]]
         return StudentResult(raw["name"], Path(raw["source"]), exercises, list(raw["notes"]), raw["seconds"],
                              list(raw.get("instructor_notes", [])))
     except (OSError, ValueError, KeyError, TypeError):

@@ -145,3 +145,74 @@ def expect_reference_function(remote, reference_model, inputs, *, outputs=None, 
             raise AssertionError(f"your {what} computes something else than the layers the exercise describes, "
                                  f"in this order and with these activations (output {index} differs by up to "
                                  f"{worst:.3g} with your own weights)")
+
+
+# Keras layers that compute something else while training than while predicting: the book's
+# networks have none, so in training mode they must compute what they compute in inference.
+TRAINING_ONLY = re.compile(r"Dropout|GaussianNoise|BatchNormalization|ActivityRegularization|^Random[A-Z]")
+
+
+def training_only_layers(remote) -> list[str]:
+    """The classes in the student's model's config that behave differently while training (for the message)."""
+    try:
+        config = json.loads(remote.to_json())
+    except Exception:  # noqa: BLE001 - only the message depends on it
+        return []
+    found: list[str] = []
+
+    def walk(node):
+        # Only the entries of a "layers" list are layers (a RandomNormal elsewhere is an initializer).
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for layer in node.get("layers", []) if isinstance(node.get("layers"), list) else []:
+                name = layer.get("class_name") if isinstance(layer, dict) else None
+                if isinstance(name, str) and TRAINING_ONLY.search(name) and name not in found:
+                    found.append(name)
+            for value in node.values():
+                walk(value)
+
+    walk(config)
+    return found
+
+
+def expect_same_in_training(remote, reference_model, inputs, *, outputs=None, what: str = "model",
+                            tolerance: float = 1e-4) -> None:
+    """In training mode too, the student's model computes what the book's computes with the student's weights.
+
+    ``remote(inputs, training=True)`` (the student's model as ``fit`` runs it) against the
+    exercise's own architecture, built here, with the student's weights, also in training mode.
+    The book's networks have no layer that acts only while training, so an extra Dropout,
+    GaussianNoise or BatchNormalization fails here even where every prediction agrees.
+    ``outputs``: the indices of the outputs to compare (a Sampling output is random).
+    """
+    import numpy as np
+
+    extra = training_only_layers(remote)
+    named = (f" Your {what} has {', '.join(extra)}; the book's has none." if extra else
+             " A Dropout, GaussianNoise or BatchNormalization layer? The book's has none.")
+    try:
+        _set_checked_weights(reference_model, remote.get_weights(), f"your {what} is not a Keras model the grader "
+                             "can read", f"your {what}'s weights")
+    except AssertionError as error:
+        raise AssertionError(f"{error}.{named}" if extra else str(error)) from None
+    theirs = _as_list(remote(inputs, training=True))
+    ours = [np.asarray(o) for o in _as_list(reference_model(inputs, training=True))]
+    if len(theirs) != len(ours):
+        raise AssertionError(f"in training mode your {what} has {len(theirs)} outputs, the exercise asks for {len(ours)}")
+    for index in (outputs if outputs is not None else range(len(ours))):
+        a, b = theirs[index], ours[index]
+        if not isinstance(a, np.ndarray) or a.shape != b.shape or a.dtype.kind not in "fiu":
+            raise AssertionError(f"in training mode, output {index} of your {what} has shape "
+                                 f"{getattr(a, 'shape', type(a).__name__)}, expected {b.shape}")
+        if not np.all(np.isfinite(a)) or not np.allclose(a, b, atol=tolerance, rtol=tolerance):
+            raise AssertionError(f"in training mode (model(x, training=True), as fit runs it) output {index} of your "
+                                 f"{what} differs from the book's network with your weights.{named}")
+
+
+def expect_the_books_network_in_both_modes(student_builder, reference_builder, inputs, *, what: str) -> None:
+    """Fresh models from both builders (``lambda: build_decoder(latent_dim=k)``) compute the same, as
+    ``predict`` runs them and as ``fit`` does (training mode): one check for an architecture exercise."""
+    expect_reference_function(student_builder(), reference_builder(), inputs, what=what)
+    expect_same_in_training(student_builder(), reference_builder(), inputs, what=what.split(" (")[0])

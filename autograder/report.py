@@ -4,10 +4,13 @@ Gradescope's format (https://gradescope-autograders.readthedocs.io/en/latest/spe
 top level ``score``, ``execution_time``, ``output``, ``output_format``,
 ``visibility``, ``stdout_visibility``, ``tests``; each test ``name``, ``score``,
 ``max_score``, ``status``, ``output``, ``output_format``, ``visibility``.
-The visibility fields come from the instructor's policy (:mod:`autograder.visibility`).
-A test's kind (``public`` or ``hidden``) is its ``kind`` attribute when the grader
-sets one, else ``hidden``. The total maximum is not a top-level field of that
-format (Gradescope takes it from the assignment's settings); it is kept in
+The visibility fields come from the instructor's policy (:mod:`autograder.visibility`):
+the public checks' verdicts (``lesson / exercise: public check: title``, 0 points) and
+the pictures are of kind ``public``; the hidden tests and the instructor's decisions of
+kind ``hidden``. An exercise the instructor decided (:mod:`autograder.overrides`) lists
+its tests as they ran at 0 of 0 points and one ``instructor's decision`` entry carrying
+the exercise's points, so that the tests' scores still add up to the total.
+The total maximum is not a top-level field of that format (Gradescope takes it from the assignment's settings); it is kept in
 ``extra_data.max_score``; the instructor's notes (:mod:`autograder.library_copies`) are in
 ``extra_data.instructor_notes``, which students do not see.
 
@@ -22,7 +25,7 @@ import csv
 import json
 from pathlib import Path
 
-from autograder import visibility
+from autograder import overrides, visibility
 from autograder.grading import ExerciseResult, Plan, StudentResult, is_not_implemented
 from autograder.messages import NOT_IMPLEMENTED
 from autograder.student_ids import safe_name, shown
@@ -34,13 +37,18 @@ def fmt(points: float) -> str:
 
 def feedback_lines(exercise: ExerciseResult) -> list[str]:
     """One line per failed test, or one line for the exercise when every test failed the same way."""
+    decided = [shown(decision_line(exercise))] if exercise.override is not None else []
     failed = [t for t in exercise.tests if t.score < t.points]
     if not failed:
-        return []
+        return decided
     messages = {t.message for t in failed}
     if len(failed) == len(exercise.tests) and len(messages) == 1:
-        return [shown(messages.pop())]
-    return [shown(f"{t.title}: {t.message}") for t in failed]
+        return decided + [shown(messages.pop())]
+    return decided + [shown(f"{t.title}: {t.message}") for t in failed]
+
+
+def decision_line(exercise: ExerciseResult) -> str:
+    return overrides.describe(exercise.override, exercise.tests_score)
 
 
 def student_summary(result: StudentResult) -> str:
@@ -77,29 +85,57 @@ def write_csv(path: Path, results: list[StudentResult], plan: Plan, lessons_orde
     """
     columns = [(lesson, exercise) for lesson in lessons_order for exercise in plan.get(lesson, {})
                if any(e.lesson == lesson and e.exercise == exercise for r in results for e in r.exercises)]
+    decided = any(e.override is not None for r in results for e in r.exercises)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *[exercise for _, exercise in columns], "total", "max", "percent"])
+        writer.writerow(["student", *[exercise for _, exercise in columns], "total", "max", "percent"]
+                        + (["instructor_decisions"] if decided else []))
         for result in results:
             scores = {(e.lesson, e.exercise): e.score for e in result.exercises}
+            decisions = "; ".join(shown(f"{e.exercise}: {decision_line(e)}")
+                                  for e in result.exercises if e.override is not None)
             writer.writerow([shown(result.name), *[fmt(scores[c]) if c in scores else "" for c in columns],
-                             fmt(result.score), fmt(result.max_score), f"{result.percent:.1f}"])
+                             fmt(result.score), fmt(result.max_score), f"{result.percent:.1f}"]
+                            + ([decisions] if decided else []))
 
 
 def gradescope_results(result: StudentResult, policy: visibility.Policy | None = None) -> dict:
     policy = policy or visibility.load()
     tests = []
     for exercise in result.exercises:
+        where = f"{exercise.lesson} / {exercise.exercise}"
+        for check in exercise.public:  # what check() says, at no points: the student's code could forge it
+            tests.append({
+                "name": f"{where}: public check: {shown(check.title)}",
+                "score": 0.0,
+                "max_score": 0.0,
+                "status": "passed" if check.passed else "failed",
+                "output": "passed" if check.passed else shown(check.message),
+                "output_format": "text",
+                "visibility": policy.for_test(exercise.exercise, "public"),
+            })
+        decided = exercise.override is not None
         for test in exercise.tests:
             passed = test.score >= test.points
+            output = "passed" if passed else shown(test.message)
             tests.append({
-                "name": f"{exercise.lesson} / {exercise.exercise}: {test.title}",
-                "score": test.score,
-                "max_score": test.points,
+                "name": f"{where}: {test.title}",
+                "score": 0.0 if decided else test.score,
+                "max_score": 0.0 if decided else test.points,
                 "status": "passed" if passed else "failed",
-                "output": "passed" if passed else shown(test.message),
+                "output": f"(replaced by the instructor's decision) {output}" if decided else output,
                 "output_format": "text",
-                "visibility": policy.for_test(exercise.exercise, getattr(test, "kind", "hidden")),
+                "visibility": policy.for_test(exercise.exercise, "hidden"),
+            })
+        if decided:
+            tests.append({
+                "name": f"{where}: instructor's decision",
+                "score": exercise.score,
+                "max_score": exercise.max_score,
+                "status": "passed" if exercise.score >= exercise.max_score else "failed",
+                "output": shown(decision_line(exercise)),
+                "output_format": "text",
+                "visibility": policy.for_test(exercise.exercise, "hidden"),
             })
     for exercise in result.exercises:
         if exercise.pictures:  # not a test: a look at what the student's model drew, beside the reference's
@@ -125,7 +161,7 @@ def gradescope_results(result: StudentResult, policy: visibility.Policy | None =
         "visibility": policy.overall,
         "stdout_visibility": policy.stdout,   # the grader's own log: for the instructor by default
         "tests": tests,
-        "extra_data": {"max_score": result.max_score, "percent": round(result.percent, 2),
+        "extra_data": {"student": shown(result.name), "max_score": result.max_score, "percent": round(result.percent, 2),
                        "instructor_notes": [shown(note) for note in result.instructor_notes]},
     }
 
@@ -138,6 +174,11 @@ def pictures_html(exercise: ExerciseResult) -> str:
 
     rows = []
     for picture in exercise.pictures:
+        if picture.get("note"):  # the reference's own picture, standing for the student's (pictures.show_reference)
+            rows.append(f"<figure><figcaption>{escape(picture['title'])}: {escape(picture['note'])}</figcaption>"
+                        f'<img alt="reference: {escape(picture["title"])}" src="data:image/png;base64,{picture["png"]}">'
+                        "</figure>")
+            continue
         reference = reference_png(exercise.exercise, picture["title"])
         theirs = f'<img alt="yours: {escape(picture["title"])}" src="data:image/png;base64,{picture["png"]}">'
         ours = (f'<img alt="reference: {escape(picture["title"])}" src="data:image/png;base64,{reference}">'
@@ -145,7 +186,7 @@ def pictures_html(exercise: ExerciseResult) -> str:
         rows.append(f"<figure><figcaption>{escape(picture['title'])}</figcaption>"
                     f"<table><tr><th>your model</th><th>the reference solution</th></tr>"
                     f"<tr><td>{theirs}</td><td>{ours}</td></tr></table></figure>")
-    if rows:  # what the pictures are, so a blurry one is not read as a broken grader
+    if any(not picture.get("note") for picture in exercise.pictures):  # so a blurry one is not read as a broken grader
         rows.insert(0, "<p>Drawn by the grader from your model after its short, fixed training "
                        "(the same for everyone), beside the reference solution's model after the same training.</p>")
     return "\n".join(rows)

@@ -55,6 +55,26 @@ def safe_name(name: str) -> str:
     return safe
 
 
+MAX_ID_CHARACTERS = 64   # as public_tests.export allows
+
+
+def accepted_id(value) -> str | None:
+    """A student id as an export manifest states it, or None when it is not one the export would write.
+
+    The manifest is the student's file: an id it holds is still shown through
+    :func:`shown` and made a file name by :func:`safe_name`; this only refuses
+    what no honest export writes (not a string, empty, too long, a path
+    separator, a control character, ``.`` or ``..``).
+    """
+    if not isinstance(value, str):
+        return None
+    student = value.strip()
+    if not student or len(student) > MAX_ID_CHARACTERS or not student.isprintable() \
+            or "/" in student or "\\" in student or student in (".", ".."):
+        return None
+    return student
+
+
 def file_key(name: str) -> str:
     """What two ids must not share: their file name, case aside (some file systems ignore case)."""
     return safe_name(name).casefold()

@@ -20,9 +20,10 @@ sent to the contestant, which is how calibration and the project's tests grade t
 solutions.
 
 This module is the hidden tests' whole API, and they import all of it from here:
-its own helpers (points, fixtures, pass marks, ``once_per_run``, ``grading_seed``)
-and, re-exported on purpose, the checks of the student's Keras models from
-:mod:`autograder.rebuild` (``local_model``, ``expect_reference_function``,
+its own helpers (points, fixtures, pass marks, ``once_per_run``, ``grading_seed``,
+the conversions of a student's answer ``as_scalar`` and ``as_array``, whose failures
+name the student's value and its fault) and, re-exported on purpose, the checks of
+the student's Keras models from :mod:`autograder.rebuild` (``local_model``, ``expect_reference_function``,
 ``load_trained_weights``, ``UnusableModel``). Nothing else of the grader is
 promised to them.
 """
@@ -38,13 +39,18 @@ import pytest
 
 from autograder import paths
 from autograder.contestants import contestant_for, current_settings
+from autograder.messages import shape_text
 from autograder.notebooks import Lesson, build_namespace, lesson_named
-from autograder.rebuild import UnusableModel, expect_reference_function, load_trained_weights, local_model
+from autograder.rebuild import (UnusableModel, expect_reference_function, expect_same_in_training,
+                                expect_the_books_network_in_both_modes, load_trained_weights, local_model)
+from autograder.remote import Remote
 from public_tests.framework import Namespace
 
 __all__ = ["points", "points_of", "lesson_of_module", "reference_namespace", "student", "reference", "thresholds",
-           "threshold", "meets_threshold", "expect_threshold", "once_per_run", "grading_seed",
-           "UnusableModel", "local_model", "load_trained_weights", "expect_reference_function"]
+           "threshold", "meets_threshold", "expect_threshold", "once_per_run", "grading_seed", "as_scalar", "as_array",
+           "finite", "expect_differs",
+           "UnusableModel", "local_model", "load_trained_weights", "expect_reference_function",
+           "expect_same_in_training", "expect_the_books_network_in_both_modes"]
 
 _namespaces: dict[tuple[str, str | None], dict] = {}
 
@@ -65,6 +71,69 @@ def points_of(test_function) -> float:
 def lesson_of_module(module) -> Lesson:
     """``test_04_vae.py`` grades lesson ``04_vae``."""
     return lesson_named(Path(module.__file__).stem.removeprefix("test_"))
+
+
+def _not_numbers(value) -> str:
+    """What a value that numpy cannot make numbers of is, for a student: 'got None', 'got a ragged list ...'."""
+    import numpy as np
+
+    if isinstance(value, Remote):
+        return f"got {value!r} (return plain numbers: a NumPy array, a list or a float)"
+    if isinstance(value, (list, tuple)):
+        shapes = []
+        for item in value:
+            try:
+                shapes.append(np.shape(item))
+            except ValueError:
+                return f"got a {type(value).__name__} with a ragged item (its own items have different lengths)"
+        distinct = list(dict.fromkeys(shapes))
+        if len(distinct) > 1:
+            return (f"got a ragged {type(value).__name__}: its items have different shapes "
+                    f"({', '.join(shape_text(s) for s in distinct[:3])})")
+    if value is None or isinstance(value, (str, bytes)):
+        return f"got {value!r}"
+    return f"got a {type(value).__name__}"
+
+
+def _numbers(value, what: str, wanted: str, dtype: str = "float64"):
+    """``np.asarray(value, dtype)``, or a failed check saying the student's ``what`` must be ``wanted``."""
+    import numpy as np
+
+    if isinstance(value, (Remote, str, bytes)) or value is None:  # numpy would make NaN of None, 3.5 of "3.5"
+        raise AssertionError(f"your {what} must be {wanted}, {_not_numbers(value)}")
+    try:
+        return np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        raise AssertionError(f"your {what} must be {wanted}, {_not_numbers(value)}") from None
+
+
+def as_array(value, what: str, shape: tuple | None = None, dtype: str = "float64"):
+    """The student's ``value`` as a numpy array of numbers; else a failed check that names the value's fault.
+
+    For the judge's own conversion of an answer: a ragged list, text, None, an object or
+    the wrong ``shape`` (a tuple; ``None`` entries match any size) is the student's
+    mistake ("your latent_grid(...) must have shape (any, 28, 28), got shape (784,)"), not
+    a TypeError of the grader's. ``what`` names the value ("latent_grid(decoder, n=4)").
+    NaN and infinity pass (see ``finite``).
+    """
+    array = _numbers(value, what, "an array of numbers", dtype)
+    if shape is not None and (array.ndim != len(shape) or
+                              any(want is not None and want != size for want, size in zip(shape, array.shape))):
+        raise AssertionError(f"your {what} must have shape {shape_text(shape)}, got shape {shape_text(array.shape)}")
+    return array
+
+
+def as_scalar(value, what: str) -> float:
+    """The student's ``value`` as one float; else a failed check that names the value's fault.
+
+    A Python or numpy number, or an array holding exactly one number (Keras returns a
+    loss as a 0-d array): "your compute_loss(x) must be one number, got an array of
+    shape (32,)" rather than the grader's TypeError. NaN and infinity pass.
+    """
+    array = _numbers(value, what, "one number")
+    if array.size != 1:
+        raise AssertionError(f"your {what} must be one number, got an array of shape {shape_text(array.shape)}")
+    return float(array.reshape(()))
 
 
 def reference_namespace(lesson: Lesson) -> dict:
@@ -157,3 +226,33 @@ def grading_seed() -> int:
     its training with it lets ``python -m autograder.calibrate --verify`` show
     that the reference passes under every calibrated seed."""
     return current_settings().seed
+
+
+def finite(value, what: str):
+    """The student's ``value`` as a float64 numpy array whose every number is finite; else a failed check.
+
+    Every array a student returns goes through this before it is compared: NaN makes
+    ``np.allclose`` false, so "these two differ" would otherwise pass on NaN, and an
+    infinity passes "is at least". ``what`` names the value for the message ("Sampling's z").
+    """
+    import numpy as np
+
+    array = as_array(value, what)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise AssertionError(f"your {what} contains NaN or infinity at index {where} "
+                             f"({int(bad.sum())} of {array.size} numbers)")
+    return array
+
+
+def expect_differs(first, second, what: str, why: str, atol: float = 1e-6) -> None:
+    """Two of the student's values are finite arrays that differ somewhere; else a failed check saying ``why``.
+
+    ``why`` says what should have made them differ ("two calls should draw new noise").
+    """
+    import numpy as np
+
+    first, second = finite(first, what), finite(second, what)
+    if first.shape == second.shape and np.allclose(first, second, rtol=0.0, atol=atol):
+        raise AssertionError(f"your {what} gave the same numbers twice: {why}")

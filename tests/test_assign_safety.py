@@ -15,6 +15,7 @@ def lessons_dir(tmp_path, monkeypatch):
     folder = tmp_path / "lessons"
     folder.mkdir()
     monkeypatch.setattr(assign, "LESSONS", folder)
+    monkeypatch.setattr(assign, "ANSWERS", tmp_path / "ANSWERS.md")  # never the real one
     assert assign.main([]) == 0
     return folder
 

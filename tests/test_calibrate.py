@@ -144,3 +144,94 @@ def test_the_course_thresholds_match_the_current_tests_and_masters():
             stale.append(lesson)
     assert not stale, ("pass marks missing or out of date for " + ", ".join(stale)
                        + ": run `python -m autograder.calibrate --lessons " + " ".join(stale) + "`")
+
+
+# ----------------------------------------------------------------------------- what the fingerprint covers
+
+def _digest(tmp_path, module_text, cells=None):
+    from autograder.measure_fingerprint import digest
+
+    path = tmp_path / f"test_{fake_course.LESSON}.py"
+    path.write_text(module_text)
+    return digest(path, dict(fake_course.CELLS if cells is None else cells))
+
+
+MODULE = fake_course.HIDDEN_TESTS + MEASURES
+
+
+def test_other_tests_and_their_imports_leave_the_fingerprint_alone(tmp_path):
+    before = _digest(tmp_path, MODULE)
+    another_test = MODULE.replace("class TestScale:", '''class TestNew:
+    exercise = "add"
+
+    @points(5)
+    def test_new(self, student):
+        assert student.add(1, 2) == 3
+
+
+class TestScale:''')
+    edited_test = another_test.replace("a, b = -1 - _small(), -1 - _small()", "a, b = -7 - _small(), -1")
+    more_imports = edited_test.replace("from autograder.testing import once_per_run, points",
+                                       "from autograder.testing import grading_seed, once_per_run, points")
+    reformatted = more_imports.replace('    """A stand-in for training: values that vary a little with the seed."""\n', "")
+    for edited in (another_test, edited_test, more_imports):
+        assert _digest(tmp_path, edited) == before
+    assert _digest(tmp_path, reformatted) != before  # a docstring is part of the tree: conservative, not blind
+
+
+def test_a_measure_its_constants_and_declarations_are_in_the_fingerprint(tmp_path):
+    before = _digest(tmp_path, MODULE)
+    changed_measure = MODULE.replace("+ 0.1 + 0.01 * seed", "+ 0.2 + 0.01 * seed")
+    with_constant = MODULE.replace("def measure_add", "OFFSET = 0.1\n\n\ndef measure_add").replace(
+        "+ 0.1 + 0.01 * seed", "+ OFFSET + 0.01 * seed")
+    other_constant = with_constant.replace("OFFSET = 0.1", "OFFSET = 0.3")
+    changed_direction = MODULE.replace('"score": "max"}', '"score": "min"}')
+    fingerprints = {_digest(tmp_path, text) for text in (MODULE, changed_measure, with_constant, other_constant,
+                                                         changed_direction)}
+    assert len(fingerprints) == 5 and before in fingerprints
+
+
+def test_only_the_exercise_cells_the_measures_run_count(tmp_path):
+    before = _digest(tmp_path, MODULE)
+    # The measure reads student.add: the add cell counts; counter (and scale, which uses add) do not.
+    assert _digest(tmp_path, MODULE, dict(fake_course.CELLS, counter="# Exercise: counter\nclass Counter:\n  pass\n")) == before
+    assert _digest(tmp_path, MODULE, dict(fake_course.CELLS, new="# Exercise: new\ndef new():\n    return 1\n")) == before
+    assert _digest(tmp_path, MODULE, dict(fake_course.CELLS, add=fake_course.CELLS["add"].replace("a + b", "b + a"))) != before
+    # A measure of scale runs scale, and add through it.
+    scaled = MODULE.replace("student.add(seed, 1)", "student.scale(seed)")
+    with_scale = _digest(tmp_path, scaled)
+    assert _digest(tmp_path, scaled, dict(fake_course.CELLS, add=fake_course.CELLS["add"].replace("a + b", "b + a"))) != with_scale
+
+
+def test_shared_helpers_and_probes_the_measures_use_count(tmp_path):
+    from autograder.measure_fingerprint import PROBES, _Reach
+
+    (tmp_path / "shared.py").write_text("def offset():\n    return 0.1\n\n\ndef unused():\n    return 1\n")
+    module = MODULE.replace("+ 0.1 + 0.01 * seed", "+ offset() + 0.01 * seed") + (
+        "\nfrom autograder.hidden_tests.shared import offset\n")
+    before = _digest(tmp_path, module)
+    (tmp_path / "shared.py").write_text("def offset():\n    return 0.1\n\n\ndef unused():\n    return 2\n")
+    assert _digest(tmp_path, module) == before
+    (tmp_path / "shared.py").write_text("def offset():\n    return 0.2\n\n\ndef unused():\n    return 2\n")
+    assert _digest(tmp_path, module) != before
+    # A probe named in a measure is followed into the contestant's probes, with the names it reads on student.
+    path = tmp_path / "test_probe.py"
+    path.write_text('def measure(student, reference, seed):\n    return student.probe("vae_training_steps", 1)\n\n\n'
+                    'MEASURES = {"vae": measure}\n')
+    reach = _Reach(tmp_path)
+    reach.follow(path, {"MEASURES"})
+    assert "vae_training_steps" in reach.probes and {"build_encoder", "VAE"} <= reach.namespace_reads
+    assert any(key[0] == PROBES.name for key in reach.reached)
+
+
+def test_a_lesson_without_measures_loses_its_old_pass_marks(tmp_path):
+    root = fake_course.make(tmp_path / "course")
+    out = tmp_path / "thresholds.json"
+    out.write_text(json.dumps({fake_course.LESSON: {"add": {"error": {"threshold": 1.0}}},
+                               "other": {"x": {}}, "_fingerprints": {fake_course.LESSON: "abc", "other": "def"}}))
+    run = calibrate(root, out, 0, 1)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(out.read_text())
+    assert fake_course.LESSON not in data and fake_course.LESSON not in data["_fingerprints"]
+    assert data["other"] == {"x": {}} and data["_fingerprints"]["other"] == "def"
+    assert "its old pass marks are removed" in run.stdout

@@ -9,7 +9,8 @@ separate students listed in a manifest:
 * the planted bugs (``tests/planted_bugs/bugs_NN_name.py``, edits applied by
   ``tests/planted.py``), dealt into a few students: student ``bugs.roundR`` holds
   the R-th planted bug of each lesson, so at most one bug per lesson. Each bug
-  must lose points on its exercise.
+  must lose points on its exercise, and one that fails a public check must fail a
+  hidden test that ran (check() => grader: a student told of a mistake loses points for it).
 
 "On exactly that exercise": the grader builds the namespace of exercise Y from
 the master's setup cells, the reference cells of the other exercises and the
@@ -33,6 +34,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import time
 
 from autograder.quick_nbformat import nbformat
@@ -43,6 +45,7 @@ from autograder.notebooks import REPO, exercise_cells, exercise_name, lessons, r
 from autograder.paths import HIDDEN_TESTS
 from grader_helpers import run_grader
 from planted import planted_bugs
+from public_verdicts import failed_public_checks
 
 MASTERS = {lesson.name: lesson for lesson in lessons()}
 
@@ -147,6 +150,8 @@ def _grade_course(tmp_path_factory):
         nbformat.write(with_cell(master_01, exercise, source), path)
         manifest.append({"name": f"delegates.{exercise}", "notebooks": [str(path)], "lessons": ["01_quickdraw"],
                          "exercises": [exercise]})
+    # The same non-reference answer handed in twice: the class's similarity report must pair them.
+    manifest.append({**manifest[-1], "name": "delegates.twin"})
     # A helper defined in the next cell: check() fails it (tests/test_check_in_kernel.py) and so must the grader.
     moved = with_cell(master_01, "unpack_drawing", HELPER_KEPT_OUT(exercise_cells(master_01)["unpack_drawing"]))
     path = work / "helper_elsewhere" / MASTERS["01_quickdraw"].master.name
@@ -204,7 +209,9 @@ def test_patching_fit_the_classifier_and_the_data_gains_nothing(course):
     graded, _ = course
     tests = {t["name"].split(": ", 1)[1]: t for t in graded.results("patches_the_judging")["tests"]
              if " / vae: " in t["name"] and t["max_score"] > 0}
-    trained = {name: t for name, t in tests.items() if "test loss" in name or "confident" in name}
+    # The training steps (the old trained checks' points): a fit that does nothing takes no step.
+    trained = {name: t for name, t in tests.items()
+               if any(phrase in name for phrase in ("SGD step", "grader's weights", "training mode", "fit reports"))}
     assert trained and all(t["score"] == 0 for t in trained.values()), graded.block("patches_the_judging")
 
 
@@ -273,15 +280,49 @@ def test_a_planted_bug_loses_points_on_its_exercise_only(course, bug):
         assert others and all(s == m for s, m in others.values()), graded.block(student)
 
 
+@pytest.mark.parametrize("lesson, exercise, index, why, source", planted_bugs(),
+                         ids=[f"{b[1]}.{b[2]}" for b in planted_bugs()])
+def test_a_planted_bug_that_fails_a_public_check_fails_a_hidden_test(course, lesson, exercise, index, why, source):
+    """check() => grader: a student whom check() tells of a mistake also loses points for it.
+
+    (The other direction, every planted bug fails a public check, is tests/test_check_agrees_with_grader.py.)"""
+    graded, bugs = course
+    if f"bug.{exercise}.{index}" not in bugs:
+        pytest.skip("a training exercise's later bug, not graded in this run (PLANTED_BUGS=all grades it)")
+    failed = failed_public_checks(lesson, exercise, source)
+    if not failed:
+        pytest.skip("passes every public check: test_check_agrees_with_grader.py reports that direction")
+    student = bugs[f"bug.{exercise}.{index}"][4]
+    tests = [t for t in graded.results(student)["tests"] if t["name"].startswith(f"{lesson} / {exercise}: ")]
+    # A hidden test that ran and failed: points lost because the session stopped ("not run: ...")
+    # or the grader broke say nothing of the bug.
+    caught = [t for t in tests if t["score"] < t["max_score"] and not t["output"].startswith(("not run", "grader error"))]
+    assert caught, (f"planted bug {index} of {exercise} ({why}) fails the public check(s) "
+                    f"{[title for title, _ in failed]} but no hidden test fails on it: check() and the grader "
+                    f"disagree\n{graded.block(student)}")
+
+
 def test_grades_csv_lists_every_student_with_numbers(course):
     graded, bugs = course
     rows = graded.csv_rows()
     students = {student for *_, student, _full in bugs.values()}
     assert set(rows) == {"reference", "lessons", "helper_elsewhere", "patches_the_judging", *students,
-                         *(f"delegates.{e}" for e in DELEGATING)}
+                         *(f"delegates.{e}" for e in DELEGATING), "delegates.twin"}
     for row in rows.values():
         assert float(row["total"]) <= float(row["max"])
         assert 0.0 <= float(row["percent"]) <= 100.0
+
+
+def test_the_class_report_links_the_similarity_report_which_pairs_the_twins(course):
+    graded, _ = course
+    page = (graded.out / "similarity.html").read_text(encoding="utf-8")
+    first, second = sorted([f"delegates.{list(DELEGATING)[-1]}", "delegates.twin"])
+    assert f"{first} and {second}" in page, page[:2000]
+    # The reference and the stubs are what everyone may hand in: never half of a pair.
+    pairs = re.findall(r"<h2>[^<]*: (\S+) and (\S+) \(", page)
+    assert not {"reference", "lessons"} & {name for pair in pairs for name in pair}, pairs
+    assert f"href='similarity.html'>Similar answers</a>: {len(pairs)} pair(s)" in \
+        (graded.out / "class_report.html").read_text(encoding="utf-8")
 
 
 def test_results_json_is_gradescope_shaped(course):

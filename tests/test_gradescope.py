@@ -61,7 +61,7 @@ def test_the_scripts_are_valid_bash(one_lesson_zip, tmp_path):
     assert "pip install --quiet -r requirements.txt" in setup and "-e ." in setup
 
 
-def simulate(zip_path, tmp_path, submission_files, python=sys.executable):
+def simulate(zip_path, tmp_path, submission_files, python=sys.executable, zip_files=None):
     """Lay out /autograder as Gradescope does, under tmp_path, and run run_autograder."""
     root = tmp_path / "autograder"
     (root / "source").mkdir(parents=True)
@@ -73,6 +73,8 @@ def simulate(zip_path, tmp_path, submission_files, python=sys.executable):
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     for name, text in submission_files.items():
         (root / "submission" / name).write_text(text)
+    for name, path in (zip_files or {}).items():  # what a student uploads: the exported zip
+        shutil.copy(path, root / "submission" / name)
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python, AUTOGRADER_NO_BWRAP=NO_BWRAP)
     run = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
                          timeout=600)
@@ -87,6 +89,35 @@ def test_run_autograder_grades_the_submission(one_lesson_zip, tmp_path):
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0, run.stdout
     assert all(t["name"].startswith("01_quickdraw / ") for t in results["tests"])
     assert isinstance(results["execution_time"], float)
+
+
+def test_a_student_sees_the_public_checks_at_once_and_the_hidden_tests_when_published(one_lesson_zip, tmp_path):
+    """The exported hand-in, one exercise wrong: its public checks say so, visible; the hidden tests wait."""
+    from public_tests import export, framework
+
+    lessons_folder = tmp_path / "alice"
+    lessons_folder.mkdir()
+    nb = json.loads((REPO / "solutions" / "01_quickdraw.ipynb").read_text())
+    for cell in nb["cells"]:  # rasterize_strokes draws nothing
+        if "".join(cell["source"]).startswith("# Exercise: rasterize_strokes"):
+            cell["source"] = ("# Exercise: rasterize_strokes\nimport numpy as np\n\n"
+                              "def rasterize_strokes(strokes, size=32, line_width=2):\n"
+                              "    return np.zeros((size, size), np.float32)\n")
+    (lessons_folder / "01_quickdraw.ipynb").write_text(json.dumps(nb))
+    handed_in, manifest = export.build(lessons_folder, student="s1234567")
+    results, run = simulate(one_lesson_zip, tmp_path, {}, zip_files={"submission.zip": handed_in})
+    assert results["extra_data"]["student"] == "s1234567", run.stdout + run.stderr
+    public = [t for t in results["tests"] if ": public check: " in t["name"]]
+    hidden = [t for t in results["tests"] if t not in public and t["max_score"] > 0]
+    # One visible result per public check of each exercise, as check() lists them.
+    framework._load_all_checks()
+    assert len(public) == sum(len(framework._REGISTRY[e]) for e in ("unpack_drawing", "rasterize_strokes"))
+    assert {t["visibility"] for t in public} == {"visible"} and {t["max_score"] for t in public} == {0}
+    assert {t["visibility"] for t in hidden} == {"after_published"}
+    by_status = {(t["name"].split(":")[0], t["status"]) for t in public}
+    assert by_status >= {("01_quickdraw / unpack_drawing", "passed"), ("01_quickdraw / rasterize_strokes", "failed")}
+    assert not any(t["status"] == "failed" for t in public if "unpack_drawing" in t["name"])
+    assert results["score"] == sum(t["score"] for t in results["tests"])
 
 
 def test_run_autograder_always_leaves_a_results_file(one_lesson_zip, tmp_path):
@@ -185,6 +216,9 @@ def test_the_exported_reference_scores_full_marks_with_the_packed_visibility(pro
     assert results["tests"], run.stdout + run.stderr
     assert results["score"] == results["extra_data"]["max_score"] == sum(t["max_score"] for t in results["tests"]) > 0
     assert results["visibility"] == "visible"
-    by_exercise = {t["name"].split(":")[0]: t["visibility"] for t in results["tests"]}
+    hidden = [t for t in results["tests"] if ": public check: " not in t["name"]]
+    by_exercise = {t["name"].split(":")[0]: t["visibility"] for t in hidden}
     assert by_exercise == {"01_quickdraw / unpack_drawing": "after_due_date",
                            "01_quickdraw / rasterize_strokes": "hidden"}
+    public = [t for t in results["tests"] if ": public check: " in t["name"]]
+    assert public and {(t["visibility"], t["status"], t["max_score"]) for t in public} == {("visible", "passed", 0)}

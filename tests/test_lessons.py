@@ -6,9 +6,11 @@ import re
 from autograder.quick_nbformat import nbformat
 import pytest
 
-from autograder.assign import rendered_lessons, stub_message, strip_solutions, student_version
-from autograder.notebooks import (BEGIN, END, REPO, carried_cells, carried_exercise, exercise_cells, exercise_name,
-                                  lessons, read_notebook, setup_cells)
+from autograder.colab import is_colab_cell
+from autograder.assign import (ANSWER_PLACEHOLDER, BEGIN_ANSWER, END_ANSWER, rendered_lessons, stub_message,
+                               strip_solutions, student_version)
+from autograder.notebooks import (BEGIN, END, REPO, exercise_cells, exercise_name, lessons, read_notebook, reuse_cells,
+                                  setup_cells)
 
 LESSONS = REPO / "lessons"
 MASTERS = lessons()
@@ -65,8 +67,8 @@ def test_student_notebook_is_valid_and_holds_no_solution(lesson):
     student_text = "\n".join(c.source for c in student.cells)
     assert BEGIN not in student_text and END not in student_text
     # Solution lines are looked for in every cell by test_no_lesson_gives_away_any_exercise_of_the_course.
-    stubs = list(exercise_cells(student).values()) + list(carried_cells(student).values())
-    assert len(stubs) == len(exercise_cells(master)) + len(carried_cells(master))
+    stubs = list(exercise_cells(student).values())
+    assert len(stubs) == len(exercise_cells(master))
     for stub in stubs:
         ast.parse(stub)  # the stub is valid Python
         assert "NotImplementedError" in stub
@@ -86,26 +88,36 @@ def test_no_lesson_gives_away_any_exercise_of_the_course():
     allowed = {"p = ops.clip(y_pred, 1e-7, 1 - 1e-7)", "y = ops.cast(y_true, p.dtype)"}
     for lesson in MASTERS:
         for cell in read_notebook(LESSONS / lesson.master.name).cells:
-            stub = exercise_name(cell.source) or carried_exercise(cell.source)
+            stub = exercise_name(cell.source)
             for line in map(str.strip, cell.source.splitlines()):
                 assert (line in allowed and not stub) or line not in solution_lines, (
                     f"lessons/{lesson.master.name} contains {line!r}, from the solution of {solution_lines[line]}")
 
 
-def test_lesson_3_asks_for_the_students_own_autoencoder():
-    master = read_notebook(REPO / "solutions" / "03_blur.ipynb")
-    assert ("02", "build_autoencoder") in carried_cells(master)
-    stub = carried_cells(read_notebook(LESSONS / "03_blur.ipynb"))[("02", "build_autoencoder")]
-    assert "your own solution" in stub and "layers.Conv2D" not in stub
+def test_lessons_3_5_and_6_run_the_students_own_earlier_answers_instead_of_pasting_them():
+    expected = {"03_blur": ("02", ("build_autoencoder",)),
+                "05_latent_space": ("04", ("sampling", "kl_divergence", "reconstruction_loss", "build_encoder",
+                                           "build_decoder", "vae")),
+                "06_cvae": ("04", ("sampling", "kl_divergence", "reconstruction_loss"))}
+    for name, reused in expected.items():
+        lesson = read_notebook(LESSONS / f"{name}.ipynb")
+        assert list(reuse_cells(lesson)) == [reused]
+        cell = reuse_cells(lesson)[reused]
+        assert "answers_from_lesson(" in cell and "NotImplementedError" not in cell and "layers." not in cell
 
 
 @pytest.mark.parametrize("lesson", MASTERS, ids=lambda l: l.name)
-def test_a_reused_exercise_is_the_earlier_lessons_reference(lesson):
-    """A copy that drifted from its origin would train another network than the one graded."""
-    for (number, name), source in carried_cells(read_notebook(lesson.master)).items():
+def test_a_reuse_cell_runs_the_exercises_its_header_names(lesson):
+    """The header is what the grader reads, the call what the student's kernel runs: they must agree."""
+    for (number, names), source in reuse_cells(read_notebook(lesson.master)).items():
         origin = next(l for l in MASTERS if l.number == number)
-        assert origin.name < lesson.name, f"{name} is reused from a later lesson"
-        assert solution_blocks(source) == solution_blocks(exercise_cells(read_notebook(origin.master))[name])
+        assert origin.name < lesson.name, f"{names} are reused from a later lesson"
+        assert set(names) <= set(exercise_cells(read_notebook(origin.master))), f"{names} are not all {origin.name}'s"
+        calls = [node for node in ast.walk(ast.parse(source))
+                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "answers_from_lesson"]
+        assert len(calls) == 1, source
+        assert [ast.literal_eval(arg) for arg in calls[0].args] == [origin.name, *names]
+        assert [(k.arg, ast.unparse(k.value)) for k in calls[0].keywords] == [("into", "globals()")]
 
 
 def fill_stubs(stub_source: str, master_source: str) -> str:
@@ -121,6 +133,16 @@ def fill_stubs(stub_source: str, master_source: str) -> str:
     return "\n".join(filled)
 
 
+def fill_answers(student_source: str, master_source: str) -> str:
+    """Put the master's worked-answer regions back where the placeholders stand, one by one."""
+    regions = re.findall(rf"^[ \t]*{re.escape(BEGIN_ANSWER)}\n.*?^[ \t]*{re.escape(END_ANSWER)}$", master_source,
+                         re.S | re.M)
+    filled = [regions.pop(0) if line.strip() == ANSWER_PLACEHOLDER and regions else line
+              for line in student_source.splitlines()]
+    assert not regions, "more answer regions than placeholders"
+    return "\n".join(filled)
+
+
 @pytest.mark.parametrize("lesson", MASTERS, ids=lambda l: l.name)
 def test_filling_the_stubs_with_the_reference_bodies_gives_back_the_master(lesson):
     """Filled with the reference bodies, each lesson is its master, cell for cell.
@@ -129,12 +151,17 @@ def test_filling_the_stubs_with_the_reference_bodies_gives_back_the_master(lesso
     """
     master = read_notebook(lesson.master)
     student = read_notebook(LESSONS / lesson.master.name)
+    colab = [c for c in student.cells if is_colab_cell(c)]
+    assert [student.cells.index(c) for c in colab] == [1], "one Colab cell, right under the title"
+    student.cells.remove(colab[0])
     assert len(student.cells) == len(master.cells)
     for s_cell, m_cell in zip(student.cells, master.cells):
         assert s_cell.cell_type == m_cell.cell_type
         source = s_cell.source
         if "NotImplementedError(" in source and BEGIN in m_cell.source:
             source = fill_stubs(source, m_cell.source)
+        if m_cell.cell_type == "markdown":
+            source = fill_answers(source, m_cell.source)
         assert source == m_cell.source
         assert s_cell.metadata.get("tags", []) == m_cell.metadata.get("tags", [])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -60,10 +61,16 @@ def test_the_manifest_names_lessons_exercises_checks_and_hashes(student_folder, 
 
 def test_the_cli_writes_the_zip(student_folder, tmp_path):
     out = tmp_path / "cli.zip"
-    run = subprocess.run([sys.executable, "-m", "public_tests.export", str(student_folder), "-o", str(out)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "-m", "public_tests.export", str(student_folder), "-o", str(out),
+                          "--student", "alice"], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert run.returncode == 0, run.stderr
     assert "01_quickdraw.ipynb" in run.stdout and zipfile.is_zipfile(out)
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("manifest.json"))["student"] == "alice"
+    anonymous = subprocess.run([sys.executable, "-m", "public_tests.export", str(student_folder), "-o", str(out)],
+                               capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                               env={k: v for k, v in os.environ.items() if k != export.STUDENT_ENV})
+    assert anonymous.returncode == 1 and anonymous.stderr.startswith("export: ")  # asked, nothing typed
 
 
 def test_the_grader_takes_the_zip_as_one_student(student_folder, tmp_path):

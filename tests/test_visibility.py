@@ -62,3 +62,17 @@ def test_the_gradescope_builder_refuses_a_broken_policy(tmp_path):
     bad.write_text('{"overall": "nope"}')
     assert main(["--out", str(tmp_path / "z.zip"), "--visibility", str(bad)]) == 2
     assert not (tmp_path / "z.zip").exists()
+
+
+def test_public_checks_are_visible_at_once_at_no_points_and_hidden_tests_wait():
+    from autograder.grading import PublicResult
+
+    result = student()
+    result.exercises[0].public = [PublicResult("returns the mean at zero variance", True, ""),
+                                  PublicResult("is random", False, "two calls gave the same z")]
+    tests = gradescope_results(result, visibility.load(visibility.DEFAULT_FILE))["tests"]
+    public = [t for t in tests if ": public check: " in t["name"]]
+    assert [(t["visibility"], t["score"], t["max_score"], t["status"]) for t in public] == [
+        ("visible", 0.0, 0.0, "passed"), ("visible", 0.0, 0.0, "failed")]
+    assert public[1]["output"] == "two calls gave the same z"
+    assert {t["visibility"] for t in tests if t not in public} == {"after_published"}

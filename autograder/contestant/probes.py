@@ -2,7 +2,7 @@
 
 Some checks must happen where the student's objects live: a gradient through their
 layer, a training run with their loss, their decoder given weights the judge chose.
-A hidden test asks for one by name, ``student.probe("train_vae", pixels, seed, ...)``;
+A hidden test asks for one by name, ``student.probe("vae_training_steps", weights, ...)``;
 the contestant calls the function of that name below with the student's names (a
 :class:`StudentNames`) and those arguments, and sends back its plain result, which the
 judge checks like any answer: it trusts none of it.
@@ -55,64 +55,45 @@ def _show_layer():
 # ----------------------------------------------------------------------------- lesson 03_blur
 
 @probe
-def sharpening_loss_on_tensors(student, y_true, y_pred):
-    """The student's loss on tensors, as Keras calls it during training."""
-    from keras import ops
+def sharpening_loss_value_and_gradient(student, y_true, y_pred, weight=None):
+    """The student's loss on the judge's tensors, and the gradient of its batch mean w.r.t. ``y_pred``.
 
-    value = student.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred))
-    return ops.convert_to_numpy(value)
-
-
-@probe
-def sharpening_loss_gradient(student, y_true, y_pred):
-    """d sum(loss) / d y_pred, by GradientTape (None when not differentiable)."""
+    ``[loss, gradient]``: the loss as the student's function returns it (one value per image
+    asked), the gradient by GradientTape (None when the loss is not differentiable). ``weight``
+    None: called as Keras calls a loss, ``sharpening_loss(y_true, y_pred)``; else passed as
+    ``weight=``. The judge trains with these gradients (it holds the network and its
+    optimizer) and checks them like any answer.
+    """
     import tensorflow as tf
+    from keras import ops
 
     y = tf.constant(y_true)
     p = tf.Variable(y_pred)
     with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(student.sharpening_loss(y, p))
-    grad = tape.gradient(loss, p)
-    return None if grad is None else grad.numpy()
-
-
-@probe
-def train_with_sharpening_loss(student, config, initial_weights, seed, x_train, epochs, batch_size, learning_rate):
-    """Lesson 2's autoencoder (``config``, from the judge) trained with the student's loss; its trained weights."""
-    import keras
-    import numpy as np
-
-    from aecourse.seeding import set_seed
-
-    model = keras.models.model_from_json(config)
-    model.set_weights(initial_weights)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=student.sharpening_loss)
-    set_seed(seed + 1)  # the same batches as the judge's plain run
-    model.fit(x_train, x_train, epochs=epochs, batch_size=batch_size, verbose=0)
-    return [np.asarray(w) for w in model.get_weights()]
+        loss = student.sharpening_loss(y, p) if weight is None else student.sharpening_loss(y, p, weight=weight)
+        mean = tf.reduce_mean(loss)
+    gradient = tape.gradient(mean, p)
+    return [ops.convert_to_numpy(loss), None if gradient is None else gradient.numpy()]
 
 
 # ----------------------------------------------------------------------------- lesson 04_vae
 
 @probe
-def train_vae(student, pixels, seed, epochs, batch_size, peak_lr, warmup_epochs):
-    """The grader's fixed training of the student's VAE; the encoder's and the decoder's weights.
+def vae_training_steps(student, encoder_weights, decoder_weights, images, batch_size, noise, learning_rate):
+    """The student's VAE from the judge's weights, SGD steps on the judge's batches with the judge's noise.
 
-    ``pixels``: the training digits as uint8 0..255 (a quarter of the bytes of floats to send).
+    ``images`` (steps * batch_size, 28, 28), a batch per step in order; ``noise`` (steps, batch_size, 2).
+    What comes back: ``public_tests.vae_steps.training_steps``. The judge runs this same function on
+    the reference's names and compares.
     """
-    import keras
+    from public_tests.vae_steps import noise_replayer, training_steps
 
-    from aecourse.seeding import set_seed
-    from aecourse.training import warmup_cosine
-
-    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
-    set_seed(seed)
     encoder, decoder = student.build_encoder(latent_dim=2), student.build_decoder(latent_dim=2)
-    vae = student.VAE(encoder, decoder)
-    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size, warmup_epochs)
-    vae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
-    vae.fit(x_train, epochs=epochs, batch_size=batch_size, verbose=0)
-    return [encoder.get_weights(), decoder.get_weights()]
+    encoder.set_weights(encoder_weights)
+    decoder.set_weights(decoder_weights)
+    replayer = noise_replayer(encoder, noise)
+    return training_steps(student.VAE(replayer, decoder), replayer, encoder, decoder, images, batch_size,
+                          learning_rate)
 
 
 @probe
@@ -161,26 +142,16 @@ def latent_grid_of_a_linear_decoder(student, kernel, bias, n, span):
 # ----------------------------------------------------------------------------- lesson 06_cvae
 
 @probe
-def train_cvae(student, pixels, digits, seed, epochs, batch_size, peak_lr):
-    """The grader's fixed training of the student's CVAE; the encoder's and the decoder's weights.
+def cvae_training_steps(student, encoder_weights, decoder_weights, images, labels, batch_size, noise, learning_rate):
+    """The CVAE analog of :func:`vae_training_steps`; ``labels`` (steps * batch_size, 10) one-hot, in order."""
+    from public_tests.vae_steps import noise_replayer, training_steps
 
-    ``pixels``: the training digits as uint8 0..255, ``digits`` their labels (a quarter of the bytes to send).
-    """
-    import keras
-    import numpy as np
-
-    from aecourse.seeding import set_seed
-    from aecourse.training import warmup_cosine
-
-    x_train = pixels.astype("float32") / 255.0  # exactly load_mnist()'s floats
-    labels = np.eye(10, dtype="float32")[digits]
-    set_seed(seed)
     encoder, decoder = student.build_cvae_encoder(latent_dim=2), student.build_cvae_decoder(latent_dim=2)
-    cvae = student.CVAE(encoder, decoder)
-    learning_rate = warmup_cosine(peak_lr, epochs, len(x_train), batch_size)
-    cvae.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=True)
-    cvae.fit((x_train, labels), epochs=epochs, batch_size=batch_size, verbose=0)
-    return [encoder.get_weights(), decoder.get_weights()]
+    encoder.set_weights(encoder_weights)
+    decoder.set_weights(decoder_weights)
+    replayer = noise_replayer(encoder, noise)
+    return training_steps(student.CVAE(replayer, decoder), replayer, encoder, decoder, (images, labels), batch_size,
+                          learning_rate)
 
 
 @probe
@@ -214,3 +185,18 @@ def blend_labels_of_pairs(student, pairs):
     import numpy as np
 
     return np.asarray(student.blend_labels({int(digit): weight for digit, weight in pairs}), dtype="float64")
+
+
+# ----------------------------------------------------------------------------- every lesson: the public checks
+
+@probe
+def public_checks(student, exercise):
+    """What ``check(exercise)`` says here, on these cells: [title, passed, explanation] per check run.
+
+    The grader shows it to the student at no points (``autograder.public_results``): code
+    running here could make it say anything, and only fools itself.
+    """
+    from public_tests import framework
+
+    return [[str(title), bool(passed), str(explanation)]
+            for title, passed, explanation in framework.run_checks(exercise, student._namespace)]

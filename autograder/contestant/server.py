@@ -62,15 +62,20 @@ def _one_line(text: str) -> str:
 
 
 def _location(error: BaseException, cells: dict[str, str]) -> str:
-    """' (your cell 'x', line 4: y = 1)' for the deepest frame of the student's cell."""
+    """' (your cell 'x', line 4: y = 1)' for the deepest frame of the student's cell; without one,
+    the probe's line that met the error (' (while the grader ran `np.asarray(student.f(x))`)'), so that
+    what the grader did with the answer is not read as the student's own line."""
     where = ""
+    probe = ""
     for frame in traceback.extract_tb(error.__traceback__):
         if frame.filename.startswith("<cell ") and frame.filename.endswith(">"):
             name = frame.filename[len("<cell "):-1]
             lines = cells.get(name, "").splitlines()
             code = lines[frame.lineno - 1].strip() if frame.lineno and 0 < frame.lineno <= len(lines) else ""
             where = f" (your cell '{name}', line {frame.lineno}" + (f": {code})" if code else ")")
-    return where
+        elif frame.filename == probes.__file__ and frame.line:
+            probe = f" (while the grader ran `{frame.line}`)"
+    return where or probe
 
 
 def _is_stub(error: BaseException) -> bool:

@@ -1,16 +1,19 @@
-"""Hidden tests of lesson 01_quickdraw: exact answers on inputs written out literally.
+"""Hidden tests of lesson 01_quickdraw: exact answers on inputs written out literally and drawn at grading time.
 
 Every expected value here is computed by hand from the format and the rasterization rule
-(SPEC.md), not by running the reference, so a test fails for a wrong answer only.
+(SPEC.md), or by the course's writer and rasterizer on drawings, sizes and line widths drawn
+at grading time, not by running the reference, so a test fails for a wrong answer only.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 
 import numpy as np
 import pytest
 
+from autograder.hidden_tests.shared import fresh_rng
 from autograder.testing import points
 
 # The course library's own answers to this lesson's exercises (the lesson's fast loader
@@ -43,6 +46,27 @@ DRAWING = (
 EMPTY = b"\x01\x00\x00\x00\x00\x00\x00\x00" b"US" b"\x01" b"\x00\x00\x00\x00" b"\x00\x00"
 
 
+def _fresh_drawing(seed, recognized=False):
+    """(bytes, header fields, strokes) of a drawing laid out as DRAWING, every value drawn now.
+
+    key_id above 2**63 and timestamp above 2**31 (the unsigned formats show), y values above
+    200; the same byte positions as DRAWING, so the cuts of the truncation test fall alike.
+    """
+    rng = fresh_rng(seed)
+    key_id, timestamp = 2**63 + int(rng.integers(0, 2**63)), 2**31 + int(rng.integers(0, 2**31))
+    country = "".join(chr(c) for c in rng.integers(ord("A"), ord("Z") + 1, 2))
+    strokes = [(_ints(rng.integers(0, 256, 3)), _ints(rng.integers(200, 256, 3))),
+               (_ints(rng.integers(0, 256, 1)), _ints(rng.integers(200, 256, 1)))]
+    data = struct.pack("<Q2sbIH", key_id, country.encode(), recognized, timestamp, len(strokes))
+    for x, y in strokes:
+        data += struct.pack("<H", len(x)) + bytes(x) + bytes(y)
+    return data, (key_id, country, recognized, timestamp), strokes
+
+
+def _header(drawing):
+    return drawing.key_id, drawing.countrycode, bool(drawing.recognized), drawing.timestamp
+
+
 def _ints(values):
     return [int(v) for v in np.asarray(values).ravel()]
 
@@ -61,29 +85,49 @@ class TestUnpackDrawing:
         assert d.countrycode == "JP"
         assert not d.recognized
         assert d.timestamp == 0xF0000001
+        data, header, _ = _fresh_drawing(2)
+        assert _header(student.unpack_drawing(io.BytesIO(data))) == header
 
     @points(2)
     def test_strokes_x_before_y(self, student):
         d = student.unpack_drawing(io.BytesIO(DRAWING))
         assert _strokes(d) == [([1, 2, 3], [250, 251, 252]), ([9], [200])]
+        data, _, strokes = _fresh_drawing(3)
+        assert _strokes(student.unpack_drawing(io.BytesIO(data))) == strokes
 
     @points(1)
     def test_recognized_is_a_bool(self, student):
         d = student.unpack_drawing(io.BytesIO(EMPTY))
         assert isinstance(d.recognized, (bool, np.bool_)) and bool(d.recognized) is True
         assert isinstance(student.unpack_drawing(io.BytesIO(DRAWING)).recognized, (bool, np.bool_))
+        for recognized in (True, False):
+            d = student.unpack_drawing(io.BytesIO(_fresh_drawing(4, recognized)[0]))
+            assert isinstance(d.recognized, (bool, np.bool_)) and bool(d.recognized) is recognized
 
     @points(1)
     def test_a_drawing_without_strokes(self, student):
-        d = student.unpack_drawing(io.BytesIO(EMPTY))
-        assert list(d.strokes) == []
+        # A header drawn now, with no strokes: its fields, and strokes an empty list (not
+        # something that merely iterates as empty).
+        rng = fresh_rng(1)
+        key_id, timestamp = int(rng.integers(0, 2**63)) * 2 + 1, int(rng.integers(0, 2**32))
+        country = "".join(chr(c) for c in rng.integers(ord("A"), ord("Z") + 1, 2))
+        recognized = bool(rng.integers(0, 2))
+        d = student.unpack_drawing(io.BytesIO(struct.pack("<Q2sbIH", key_id, country.encode(), recognized,
+                                                          timestamp, 0)))
+        assert (d.key_id, d.countrycode, bool(d.recognized), d.timestamp) == (key_id, country, recognized, timestamp)
+        assert isinstance(d.strokes, list) and len(d.strokes) == 0, \
+            f"strokes should be an empty list, got {d.strokes!r}"
 
     @points(2)
     def test_leaves_the_stream_at_the_next_drawing_and_returns_none_at_the_end(self, student):
-        stream = io.BytesIO(DRAWING + EMPTY + DRAWING)
+        # A drawing, one without strokes and another drawing, all drawn now.
+        (one, header, strokes), (other, other_header, other_strokes) = _fresh_drawing(5), _fresh_drawing(6, True)
+        empty = struct.pack("<Q2sbIH", 7, b"US", 1, 0, 0)
+        stream = io.BytesIO(one + empty + other)
         first, second, third = (student.unpack_drawing(stream) for _ in range(3))
-        assert _strokes(first) == _strokes(third) == [([1, 2, 3], [250, 251, 252]), ([9], [200])]
+        assert (_header(first), _strokes(first)) == (header, strokes)
         assert second.countrycode == "US" and list(second.strokes) == []
+        assert (_header(third), _strokes(third)) == (other_header, other_strokes)
         assert student.unpack_drawing(stream) is None
         assert student.unpack_drawing(stream) is None
 
@@ -95,15 +139,18 @@ class TestUnpackDrawing:
     def test_a_truncated_stream_raises_eoferror(self, student):
         # 5, 16: inside the header; 18: inside stroke 0's n_points; 20: inside its x values;
         # 23: inside its y values; last: stroke 1's y value missing.
+        data = _fresh_drawing(8)[0]  # DRAWING's layout, other bytes
         for cut in [5, 16, 18, 20, 23, len(DRAWING) - 1]:
             with pytest.raises(EOFError):
                 student.unpack_drawing(io.BytesIO(DRAWING[:cut]))
+            with pytest.raises(EOFError):
+                student.unpack_drawing(io.BytesIO(data[:cut]))
 
     @points(1)
     def test_reads_what_the_course_writer_writes(self, student):
         from aecourse.quickdraw import Drawing, write_drawings
 
-        rng = np.random.default_rng(7)
+        rng = fresh_rng(7)
         drawings = [Drawing(key_id=int(rng.integers(0, 2**62)), countrycode="GB", recognized=bool(k % 2),
                             timestamp=1_500_000_000 + k,
                             strokes=[(rng.integers(0, 256, m, dtype=np.uint8), rng.integers(0, 256, m, dtype=np.uint8))
@@ -211,10 +258,12 @@ class TestRasterizeStrokes:
     def test_matches_the_rule_on_random_drawings(self, student):
         from aecourse.quickdraw import rasterize
 
-        rng = np.random.default_rng(2024)
+        # Drawings, canvas sizes and line widths drawn now.
+        rng = fresh_rng(2024)
         for trial in range(40):
             strokes = [(rng.integers(0, 256, m, dtype=np.uint8), rng.integers(0, 256, m, dtype=np.uint8))
                        for m in rng.integers(1, 12, size=rng.integers(1, 6))]
-            size, width = [(32, 2), (28, 1), (48, 3), (32, 1)][trial % 4]
+            size, width = int(rng.integers(8, 80)), int(rng.integers(1, 5))
             got = np.asarray(student.rasterize_strokes(strokes, size=size, line_width=width))
-            assert np.array_equal(got, rasterize(strokes, size=size, line_width=width)), f"drawing {trial}"
+            assert np.array_equal(got, rasterize(strokes, size=size, line_width=width)), \
+                f"drawing {trial} (size={size}, line_width={width})"

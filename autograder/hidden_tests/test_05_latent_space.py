@@ -5,24 +5,19 @@ decoder Dense(784) -> Reshape(28, 28), so the judge knows in closed form what ea
 point decodes to. A "painting" choice of weights (left half of each 28x28 tile = z[0], right
 half = z[1]) verifies the orientation of rows and columns and the linspace endpoints exactly;
 random weights drawn at grading time, with random n and span, check the whole picture.
-`interpolate` is checked on points written out by hand and on points drawn at grading time.
+`interpolate` is checked on points drawn at grading time against the closed form. Every
+array returned is checked finite before it is compared.
 No training: nothing here depends on a trained model.
 """
 
 from __future__ import annotations
 
-import secrets
-
 import numpy as np
 
-from autograder.testing import points
+from autograder.hidden_tests.shared import fresh_rng as _fresh_rng
+from autograder.testing import finite, points
 
 TILE = 28
-
-
-def _fresh_rng(seed):
-    """Drawn at grading time (``seed`` mixed with fresh entropy): no answer can be prepared for it."""
-    return np.random.default_rng([seed, secrets.randbits(32)])
 
 
 # ----------------------------------------------------------------------------- latent_grid
@@ -38,7 +33,7 @@ def _painting_weights():
 def _grid(student, kernel, bias, n, span):
     grid = student.probe("latent_grid_of_a_linear_decoder", kernel, bias, n, span)
     assert isinstance(grid, np.ndarray), f"latent_grid returned {type(grid).__name__}, not an array"
-    return grid
+    return finite(grid, f"latent_grid(decoder, n={n}, span={span:.4g})")
 
 
 def painting_grid(student, n, span):
@@ -93,12 +88,15 @@ class TestLatentGrid:
 
     @points(2)
     def test_rows_follow_z1_and_columns_follow_z0(self, student):
-        # n = 4, span = 2: values = (-2, -2/3, 2/3, 2), endpoints included.
-        got = painted(painting_grid(student, n=4, span=2.0), 4)
-        values = np.array([-2.0, -0.6666667, 0.6666667, 2.0])
-        for i in range(4):
-            for j in range(4):
-                np.testing.assert_allclose(got[i, j], [values[j], values[i]], atol=1e-5)
+        # n and span drawn now: values = linspace(-span, span, n), endpoints included.
+        rng = _fresh_rng(50)
+        n, span = int(rng.integers(2, 9)), float(rng.uniform(0.3, 4.0))
+        got = painted(painting_grid(student, n=n, span=span), n)
+        values = np.linspace(-span, span, n)
+        for i in range(n):
+            for j in range(n):
+                np.testing.assert_allclose(got[i, j], [values[j], values[i]], atol=1e-5,
+                                           err_msg=f"tile ({i}, {j}) of latent_grid(decoder, n={n}, span={span:.4g})")
 
     @points(1)
     def test_the_books_grid(self, student):
@@ -132,17 +130,21 @@ def _line(start, end, steps):
 def _interpolate(student, start, end, steps):
     got = student.interpolate(start, end, steps)
     assert isinstance(got, np.ndarray), f"interpolate returned {type(got).__name__}, not an array"
-    return got.astype("float64")
+    return finite(got, f"interpolate(z_start, z_end, {steps})")
 
 
 class TestInterpolate:
     exercise = "interpolate"
 
     @points(2)
-    def test_quarters_by_hand(self, student):
-        got = _interpolate(student, np.array([0.0, 0.0]), np.array([1.0, 2.0]), 5)
-        expected = [[0.0, 0.0], [0.25, 0.5], [0.5, 1.0], [0.75, 1.5], [1.0, 2.0]]
-        np.testing.assert_allclose(got, expected, atol=1e-6)
+    def test_quarters(self, student):
+        # Five steps are quarters: row k = start + k (end - start) / 4, on points drawn now.
+        rng = _fresh_rng(54)
+        dim = int(rng.integers(1, 6))
+        start, end = rng.integers(-8, 9, dim).astype("float64"), rng.integers(-8, 9, dim).astype("float64")
+        got = _interpolate(student, start, end, 5)
+        assert got.shape == (5, dim), f"shape {got.shape} for 5 steps in {dim} dimensions"
+        np.testing.assert_allclose(got, [start + k * (end - start) / 4 for k in range(5)], atol=1e-5)
 
     @points(2)
     def test_endpoints_are_included_exactly(self, student):
@@ -167,5 +169,9 @@ class TestInterpolate:
 
     @points(1)
     def test_two_steps_are_the_two_ends(self, student):
-        got = _interpolate(student, np.array([1.0, -1.0, 3.0]), np.array([-2.0, 5.0, 3.0]), 2)
-        np.testing.assert_allclose(got, [[1.0, -1.0, 3.0], [-2.0, 5.0, 3.0]], atol=1e-6)
+        rng = _fresh_rng(55)
+        start = rng.normal(size=int(rng.integers(1, 9))) * 3
+        end = rng.normal(size=start.shape) * 3
+        end[0] = start[0]  # one coordinate that does not move
+        got = _interpolate(student, start, end, 2)
+        np.testing.assert_allclose(got, [start, end], atol=1e-5)

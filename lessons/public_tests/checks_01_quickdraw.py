@@ -37,6 +37,8 @@ def parses_a_tiny_hand_made_drawing(ns):
            hint='the header is struct "<Q2sbIH" (17 bytes): decode the country code bytes with .decode("ascii") '
                 "and turn `recognized` into a bool.")
     wanted_strokes = [([0, 255], [0, 128]), ([16], [200])]
+    expect(isinstance(drawing.strokes, list), "strokes should be a list", got=type(drawing.strokes).__name__,
+           hint="collect the (x, y) pairs in a list: an iterator can be read only once.")
     expect(_strokes(drawing) == wanted_strokes, "the strokes are not right", expected=wanted_strokes,
            got=_strokes(drawing),
            hint="each stroke is n_points (2 bytes, '<H'), then all n_points x bytes, then all n_points y bytes.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from public_tests.framework import expect, public_check
+from public_tests.model_modes import same_while_training
 
 BOOK_WEIGHTS = 35_085  # the book's network on 32x32x1 inputs with a 128-number waist
 
@@ -86,6 +87,27 @@ def has_the_books_number_of_weights(ns):
                 "with 32, 16, 8, 4 filters; all padding='same'.")
 
 
+@public_check("build_autoencoder")
+def computes_the_same_while_training(ns):
+    """computes the same in training mode (as fit runs it) as when it predicts"""
+    x = np.random.default_rng(2).random((2, 32, 32, 1)).astype("float32")
+    same_while_training(_model(ns), x, "autoencoder")
+
+
+@public_check("build_autoencoder")
+def follows_input_shape_and_latent_dim(ns):
+    """build_autoencoder(input_shape=(48, 64, 1), latent_dim=60): 48x64 images, a 60-number waist"""
+    model = _model(ns, input_shape=(48, 64, 1), latent_dim=60)
+    expect(tuple(model.output_shape) == (None, 48, 64, 1), "the output does not follow input_shape",
+           expected=(None, 48, 64, 1), got=model.output_shape, hint="keras.Input(shape=input_shape), not (32, 32, 1).")
+    numbers = _latent_numbers(model)
+    expect(numbers == 60, 'the "latent" layer does not follow latent_dim', expected=60, got=numbers,
+           hint="after four poolings a 48x64 image is a 3x4 map: Dense(latent_dim // 12) numbers at each position.")
+    # 23,789 + 353 c weights for c = 5 numbers per latent position (35,085 for the book's c = 32).
+    expect(model.count_params() == 25_554, "the number of weights differs from the book's network at this size",
+           expected=25_554, got=model.count_params())
+
+
 @public_check("extract_encoder")
 def gives_128_numbers_per_image(ns):
     """the encoder maps (batch, 32, 32, 1) to (batch, 128)"""
@@ -110,3 +132,10 @@ def shares_the_autoencoders_weights(ns):
            "the encoder's codes differ from the autoencoder's own latent layer",
            hint="build the encoder from autoencoder.input and autoencoder.get_layer('latent').output, "
                 "not from a new network.")
+
+
+@public_check("extract_encoder")
+def codes_are_the_same_while_training(ns):
+    """the encoder gives the same codes in training mode (as fit runs it)"""
+    encoder = ns.extract_encoder(ns.build_autoencoder())
+    same_while_training(encoder, np.random.default_rng(3).random((2, 32, 32, 1)).astype("float32"), "encoder")

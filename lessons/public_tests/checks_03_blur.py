@@ -91,16 +91,26 @@ def is_cross_entropy_on_crisp_predictions(ns):
            hint="the penalty should vanish outside the blurry band, and the cross-entropy should be the mean over pixels.")
 
 
+def _all_grey(size):
+    """Two rows of ink on paper, a prediction of 0.3 everywhere, and its mean cross-entropy."""
+    y_true = np.zeros((1, size, size, 1), dtype="float32")
+    y_true[:, size // 4:size // 4 + 2, :] = 1.0
+    y_pred = np.full((1, size, size, 1), 0.3, dtype="float32")
+    return y_true, y_pred, -np.mean(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred))
+
+
+def _loss_of(ns, y_true, y_pred, **weight):
+    from keras import ops
+
+    return ops.convert_to_numpy(ns.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred),
+                                                   **weight))
+
+
 @public_check("sharpening_loss")
 def penalises_blurry_predictions(ns):
     """a blurry prediction costs more than its cross-entropy alone"""
-    from keras import ops
-
-    y_true = np.zeros((1, 32, 32, 1), dtype="float32")
-    y_true[:, 8:10, :] = 1.0
-    y_pred = np.full((1, 32, 32, 1), 0.3, dtype="float32")
-    bce = -np.mean(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred))
-    loss = float(ops.convert_to_numpy(ns.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)))[0])
+    y_true, y_pred, bce = _all_grey(32)
+    loss = float(np.ravel(_loss_of(ns, y_true, y_pred))[0])
     expect(loss > bce + 1e-3, "a prediction of 0.3 everywhere is all blur, it should cost extra",
            expected=f"more than the cross-entropy {bce:.4f}", got=round(loss, 4),
            hint="add a penalty that is positive for pixels inside the blurry band.")
@@ -120,3 +130,42 @@ def stays_finite_at_exactly_zero_and_one(ns):
     expect(np.all(np.isfinite(loss)), "the loss is infinite or NaN at predictions of exactly 0 or 1",
            got=np.asarray(loss).tolist(),
            hint="clip the predictions first: ops.clip(y_pred, 1e-7, 1 - 1e-7) (Keras' own BCE does it too).")
+
+
+@public_check("sharpening_loss")
+def uses_the_weight_it_is_given(ns):
+    """the weight argument scales the penalty: weight=0 is plain cross-entropy, weight=2 costs twice weight=1"""
+    y_true, y_pred, bce = _all_grey(16)
+    losses = {w: float(np.ravel(_loss_of(ns, y_true, y_pred, weight=w))[0]) for w in (0.0, 1.0, 2.0)}
+    expect(bool(np.all(np.isfinite(list(losses.values())))), "the loss is not finite", got=losses)
+    extra = {w: losses[w] - bce for w in losses}
+    expect(abs(extra[0.0]) < 1e-4 and extra[1.0] > 1e-4 and abs(extra[2.0] - 2 * extra[1.0]) < 1e-3 * extra[2.0] + 1e-6,
+           "the penalty does not follow the `weight` argument",
+           expected=f"cost above the cross-entropy {bce:.4f}: 0 at weight=0, then proportional to the weight",
+           got={w: round(v, 5) for w, v in extra.items()},
+           hint="multiply the penalty by the `weight` argument, not by SHARPENING_WEIGHT or a number of your own.")
+
+
+@public_check("sharpening_loss")
+def has_finite_gradients_from_zero_to_one(ns):
+    """value and gradient are finite for every prediction from exactly 0 to exactly 1 (training meets them all)"""
+    import tensorflow as tf
+
+    y_true = np.zeros((3, 8, 8, 1), dtype="float32")
+    y_true[:, :3] = 1.0
+    sweep = np.linspace(0.0, 1.0, 64, dtype="float32").reshape(8, 8, 1)
+    sweep[0, :3, 0] = 0.0, 0.5, 1.0
+    y_pred = tf.Variable(np.stack([y_true[0], 1.0 - y_true[1], sweep]))  # exactly right, exactly wrong, all between
+    with tf.GradientTape() as tape:
+        loss = ns.sharpening_loss(tf.constant(y_true), y_pred)
+        total = tf.reduce_sum(loss)
+    expect(bool(np.all(np.isfinite(np.asarray(loss)))), "the loss is NaN or infinite for a prediction between 0 and 1",
+           got=np.asarray(loss).tolist(), hint="look for a log, a logit or a division by zero at 0, 0.5 or 1.")
+    gradient = tape.gradient(total, y_pred)
+    expect(gradient is not None, "the loss is not differentiable with respect to y_pred",
+           hint="compute it with keras.ops (or tf), not numpy: training needs its gradient.")
+    bad = int(np.sum(~np.isfinite(gradient.numpy())))
+    expect(bad == 0, "the gradient is NaN or infinite at some predictions (exactly 0 or 1?)",
+           expected="a finite gradient at all 192 pixels", got=f"{bad} pixels with NaN or infinity",
+           hint="take every log and logit of the clipped prediction: the gradient of log(p) at p = 0 is infinite, "
+                "and 0 times infinity is NaN, even where ops.where or relu throws the value away.")

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from public_tests.framework import expect, public_check
+from public_tests.model_modes import same_while_training
 
 LN2 = math.log(2.0)
 
@@ -65,8 +66,21 @@ def sampling_draws_fresh_noise(ns):
     layer = ns.Sampling(seed=0)
     zeros = _float32(np.zeros((4, 2)))
     first, second = _numpy(layer([zeros, zeros])), _numpy(layer([zeros, zeros]))
+    expect(np.all(np.isfinite(first)) and np.all(np.isfinite(second)), "z contains NaN or infinity",
+           got=first.tolist(), hint="z = z_mean + exp(z_log_var / 2) * eps: nothing there can be NaN for finite inputs.")
     expect(not np.allclose(first, second), "two calls returned the same numbers",
            hint="pass seed=self.seed_generator to keras.random.normal: the generator advances at every call.")
+
+
+@public_check("sampling")
+def sampling_follows_its_seed(ns):
+    """Two layers made with seed=3 draw the same noise; a layer made with seed=4 draws other noise"""
+    zeros = _float32(np.zeros((4, 2)))
+    first, again, other = (_numpy(ns.Sampling(seed=seed)([zeros, zeros])) for seed in (3, 3, 4))
+    expect(np.all(np.isfinite(first)) and np.array_equal(first, again), "two layers made with the same seed drew "
+           "different noise", hint="keep `self.seed_generator = keras.random.SeedGenerator(seed)` with its seed.")
+    expect(not np.allclose(first, other), "layers made with seeds 3 and 4 drew the same noise",
+           hint="the seed goes to keras.random.SeedGenerator(seed); draw with seed=self.seed_generator.")
 
 
 # ----------------------------------------------------------------------------- KL
@@ -140,6 +154,41 @@ def encoder_is_the_books(ns):
     expect(count == _param_count_encoder(2), "the encoder has the wrong number of weights",
            expected=_param_count_encoder(2), got=count,
            hint="Flatten -> Dense(512, relu) -> two Dense(latent_dim) heads -> Sampling (no weights).")
+
+
+@public_check("build_encoder")
+def encoder_follows_latent_dim(ns):
+    """build_encoder(latent_dim=5): three (batch, 5) outputs and 407,050 weights"""
+    encoder = ns.build_encoder(latent_dim=5)
+    shapes = [tuple(_numpy(o).shape) for o in encoder(_float32(np.zeros((3, 28, 28))))]
+    expect(shapes == [(3, 5)] * 3, "the outputs do not follow latent_dim", expected=[(3, 5)] * 3, got=shapes,
+           hint="both heads are Dense(latent_dim): use the argument, not LATENT_DIM.")
+    expect(encoder.count_params() == _param_count_encoder(5), "wrong number of weights for latent_dim=5",
+           expected=_param_count_encoder(5), got=encoder.count_params())
+
+
+@public_check("build_encoder")
+def encoder_is_the_same_while_training(ns):
+    """z_mean and z_log_var are the same in training mode (as fit runs the encoder)"""
+    images = _float32(np.random.default_rng(4).random((4, 28, 28)))
+    same_while_training(ns.build_encoder(latent_dim=2), images, "encoder", outputs=(0, 1))
+
+
+@public_check("build_decoder")
+def decoder_follows_latent_dim(ns):
+    """build_decoder(latent_dim=5) takes (batch, 5) points: 405,264 weights"""
+    decoder = ns.build_decoder(latent_dim=5)
+    expect(tuple(decoder.input_shape) == (None, 5), "the input does not follow latent_dim", expected=(None, 5),
+           got=decoder.input_shape, hint="keras.Input(shape=(latent_dim,)): use the argument, not LATENT_DIM.")
+    expect(decoder.count_params() == 5 * 512 + 402_704, "wrong number of weights for latent_dim=5",
+           expected=5 * 512 + 402_704, got=decoder.count_params())
+
+
+@public_check("build_decoder")
+def decoder_is_the_same_while_training(ns):
+    """the decoder draws the same images in training mode (as fit runs it)"""
+    z = _float32(np.random.default_rng(5).normal(size=(4, 2)))
+    same_while_training(ns.build_decoder(latent_dim=2), z, "decoder")
 
 
 @public_check("build_decoder")
@@ -280,3 +329,24 @@ def vae_call_passes_the_encoders_outputs_on(ns):
     expect(np.allclose(_numpy(out[0]), z_mean, atol=1e-5), "call's first output is not the encoder's z_mean",
            hint="z_mean, z_log_var, z = self.encoder(images); return z_mean, z_log_var, self.decoder(z)")
     expect(np.allclose(_numpy(out[1]), z_log_var, atol=1e-5), "call's second output is not the encoder's z_log_var")
+
+
+# ----------------------------------------------------------------------------- VAE training steps
+# The class's SGD steps from fixed weights and noise, beside the book's loss written out in
+# public_tests/vae_steps.py (the grader runs the same steps against the reference's class).
+
+@public_check("vae")
+def vae_one_sgd_step_follows_the_books_loss(ns):
+    """One SGD step from given weights and noise moves every weight as the book's loss says"""
+    from public_tests.vae_steps import expect_steps_follow_the_closed_form, public_steps
+
+    expect_steps_follow_the_closed_form(*public_steps(ns.build_encoder, ns.build_decoder, ns.VAE, labelled=False))
+
+
+@public_check("vae")
+def vae_is_the_same_in_training(ns):
+    """fit's loss is the loss of the same forward pass with training=False"""
+    from public_tests.vae_steps import expect_the_same_in_training, public_steps
+
+    steps = public_steps(ns.build_encoder, ns.build_decoder, ns.VAE, labelled=False)
+    expect_the_same_in_training(steps[3])

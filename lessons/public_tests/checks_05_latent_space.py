@@ -63,6 +63,18 @@ def grid_is_tiled_row_by_row(ns):
            hint="from (n, n, 28, 28) go to (n, 28, n, 28) with transpose(0, 2, 1, 3) before the last reshape.")
 
 
+@public_check("latent_grid")
+def grid_follows_n_and_span(ns):
+    """latent_grid(decoder, n=4, span=2.0): a (112, 112) picture from (-2, -2) to (2, 2)"""
+    grid = np.asarray(ns.latent_grid(painting_decoder(), n=4, span=2.0))
+    expect(grid.shape == (112, 112), "wrong picture size for n=4", expected=(112, 112), got=grid.shape,
+           hint="n x n tiles: use the argument n.")
+    got = {"top-left": _cell(grid, 0, 0), "bottom-right": _cell(grid, 3, 3), "row 1, column 2": _cell(grid, 1, 2)}
+    expected = {"top-left": (-2.0, -2.0), "bottom-right": (2.0, 2.0), "row 1, column 2": (0.6667, -0.6667)}
+    expect(got == expected, "the latent points do not follow span", expected=expected, got=got,
+           hint="values = np.linspace(-span, span, n): use the arguments, not the book's 1.5 and 10.")
+
+
 @public_check("interpolate")
 def interpolate_small_case(ns):
     """interpolate([0, 0], [1, 2], 5) steps by a quarter"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from public_tests.framework import expect, public_check
+from public_tests.model_modes import same_while_training
 
 
 def _numpy(value):
@@ -70,6 +71,27 @@ def cvae_encoder_reads_the_label(ns):
     mean_as_8 = _numpy(encoder([images, _float32(np.eye(10)[[8]])])[0])
     expect(not np.allclose(mean_as_3, mean_as_8), "z_mean ignores the label",
            hint="join the label to the flattened pixels with layers.Concatenate() before the first hidden layer.")
+
+
+@public_check("build_cvae_encoder")
+def cvae_encoder_follows_latent_dim(ns):
+    """build_cvae_encoder(latent_dim=5): three (3, 5) outputs"""
+    shapes = [tuple(_numpy(o).shape) for o in ns.build_cvae_encoder(latent_dim=5)(list(_batch()))]
+    expect(shapes == [(3, 5)] * 3, "the outputs do not follow latent_dim", expected=[(3, 5)] * 3, got=shapes,
+           hint="both heads are Dense(latent_dim): use the argument, not LATENT_DIM.")
+
+
+@public_check("build_cvae_encoder")
+def cvae_encoder_is_the_same_while_training(ns):
+    """z_mean and z_log_var are the same in training mode (as fit runs the encoder)"""
+    same_while_training(ns.build_cvae_encoder(latent_dim=2), list(_batch(4, seed=1)), "encoder", outputs=(0, 1))
+
+
+@public_check("build_cvae_decoder")
+def cvae_decoder_is_the_same_while_training(ns):
+    """the decoder draws the same images in training mode (as fit runs it)"""
+    inputs = _float32(np.random.default_rng(2).normal(size=(4, 12)))
+    same_while_training(ns.build_cvae_decoder(latent_dim=2), inputs, "decoder")
 
 
 @public_check("build_cvae_decoder")
@@ -174,6 +196,16 @@ def generate_draws_standard_normal_z(ns):
            hint="make the generator from `seed`: np.random.default_rng(seed).")
 
 
+@public_check("generate_digits")
+def generate_follows_latent_dim(ns):
+    """generate_digits(decoder, 4, n=3, latent_dim=5) gives the decoder 5 numbers of z, then the label"""
+    images = np.asarray(ns.generate_digits(showing_decoder(latent_dim=5), 4, n=3, latent_dim=5, seed=1))
+    shown = images.reshape(3, -1)
+    expect(images.shape == (3, 28, 28) and np.allclose(shown[:, 5:15], np.eye(10)[[4] * 3]),
+           "the label is not right after 5 numbers of z", expected=np.eye(10)[4].tolist(),
+           got=shown[0, 5:15].round(3).tolist(), hint="draw z of shape (n, latent_dim): use the argument, not LATENT_DIM.")
+
+
 @public_check("blend_labels")
 def blend_half_and_half(ns):
     """blend_labels({3: 0.5, 8: 0.5}) has 0.5 at positions 3 and 8"""
@@ -228,3 +260,25 @@ def cvae_gives_the_encoder_the_labels(ns):
     expected = _numpy(encoder([images, labels])[0])
     expect(np.allclose(z_mean, expected, atol=1e-5), "call's z_mean is not the encoder's for these images and labels",
            hint="z_mean, z_log_var, z = self.encoder([images, labels]): the encoder needs the label too.")
+
+
+# ----------------------------------------------------------------------------- CVAE training steps
+# The class's SGD steps from fixed weights and noise, beside the book's loss written out in
+# public_tests/vae_steps.py (the grader runs the same steps against the reference's class).
+
+@public_check("cvae")
+def cvae_one_sgd_step_follows_the_books_loss(ns):
+    """One SGD step from given weights and noise moves every weight as the book's loss says"""
+    from public_tests.vae_steps import expect_steps_follow_the_closed_form, public_steps
+
+    steps = public_steps(ns.build_cvae_encoder, ns.build_cvae_decoder, ns.CVAE, labelled=True)
+    expect_steps_follow_the_closed_form(*steps)
+
+
+@public_check("cvae")
+def cvae_is_the_same_in_training(ns):
+    """fit's loss is the loss of the same forward pass with training=False"""
+    from public_tests.vae_steps import expect_the_same_in_training, public_steps
+
+    steps = public_steps(ns.build_cvae_encoder, ns.build_cvae_decoder, ns.CVAE, labelled=True)
+    expect_the_same_in_training(steps[3])

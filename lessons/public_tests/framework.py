@@ -149,12 +149,22 @@ def lessons() -> list[str]:
     return sorted(set(_LESSON.values()))
 
 
+def _unknown(exercise: str) -> str:
+    """Did you mean ...? for a misspelt exercise name, else the known names."""
+    import difflib
+
+    by_lower = {name.lower(): name for name in _REGISTRY}
+    close = difflib.get_close_matches(str(exercise).lower(), list(by_lower), n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {by_lower[close[0]]}?"
+    return f"Known exercises: {', '.join(sorted(_REGISTRY))}."
+
+
 def run_checks(exercise: str, namespace: dict) -> list[tuple[str, bool, str]]:
     """Run the public checks of ``exercise``; returns (title, passed, explanation) rows."""
     name = resolve(exercise)
     if name is None:
-        known = ", ".join(sorted(_REGISTRY))
-        return [(f"unknown exercise {exercise!r}", False, f"Known exercises: {known}.")]
+        return [(f"unknown exercise {exercise!r}", False, _unknown(exercise))]
     ns = Namespace(namespace)
     rows = []
     for fn in _REGISTRY[name]:

@@ -19,7 +19,9 @@ that ``check()`` judges the same code the grader will:
 The setup cells are known by their ``setup`` tag, read from the notebook file
 (Jupyter tells the kernel its path; else the lesson's file in the working
 directory or beside ``public_tests``). Without the file, the cells that import
-``public_tests`` and the ``# From lesson NN:`` cells count as setup.
+``public_tests`` and the ``# From lesson NN:`` cells count as setup. A ``# From
+lesson NN: name, name`` cell (the student's earlier answers, run by
+``aecourse.earlier``) gives the functions and classes of the exercises it names.
 
 Outside IPython (a script, the project's tests) there is no history, and
 ``check`` falls back to the caller's namespace as it is.
@@ -37,7 +39,7 @@ from pathlib import Path
 
 # The same conventions as the grader's (autograder/notebooks.py), which students do not get.
 EXERCISE_HEADER = re.compile(r"^\s*#\s*Exercise:\s*([A-Za-z_]\w*)\s*$")
-CARRIED_HEADER = re.compile(r"^\s*#\s*From lesson (\d\d):\s*([A-Za-z_]\w*)\s*$")
+REUSE_HEADER = re.compile(r"^\s*#\s*From lesson (\d\d):\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*$")
 ONLY_THIS_CELL = "the grader takes only this cell: put helpers and imports inside it"
 
 
@@ -131,7 +133,14 @@ def setup_sources(shell, lesson: str, lesson_exercises: list[str]) -> list[str]:
             continue  # some other notebook (a renamed copy, another lesson)
         return [s for s, tags in code if "setup" in tags]
     return [s for s in executed_sources(shell)
-            if re.search(r"^\s*(from|import)\s+public_tests\b", s, re.M) or CARRIED_HEADER.match(first_line(s))]
+            if re.search(r"^\s*(from|import)\s+public_tests\b", s, re.M) or REUSE_HEADER.match(first_line(s))]
+
+
+def reused_symbols(source: str, values: dict) -> set[str]:
+    """The functions and classes a ``# From lesson NN: name, name`` cell gives, as named in ``values``."""
+    match = REUSE_HEADER.match(first_line(source))
+    names = re.split(r"\s*,\s*", match.group(2)) if match else []
+    return {symbol for symbol in (symbol_of(name, values) for name in names) if symbol}
 
 
 def symbol_of(exercise: str, values: dict) -> str | None:
@@ -153,7 +162,7 @@ def graded_namespace(exercise: str, lesson: str, lesson_exercises: list[str], sh
         raise CellProblem(f"`{exercise}` is not defined: run the exercise cell above first.")
     namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
     for source in setup_sources(shell, lesson, lesson_exercises):
-        for name in bound_names(source):
+        for name in bound_names(source) | reused_symbols(source, user_ns):
             if name in user_ns:
                 namespace[name] = user_ns[name]
     for other in lesson_exercises:

@@ -26,6 +26,9 @@ BUGS = {
             ('    if not header:\n        return None\n',
              ''),
         ]),
+        ('strokes handed back as a one-shot iterator, not a list', [
+            ('timestamp=timestamp, strokes=strokes)', 'timestamp=timestamp, strokes=iter(strokes))'),
+        ]),
     ],
     'rasterize_strokes': [
         ('x and y swapped when inking: image[x, y] instead of image[y, x]', [
@@ -49,6 +52,14 @@ BUGS = {
              '        samples = list(points)\n'),
             ('            for i in range(n):\n',
              '            for i in range(0):\n'),
+        ]),
+        ('line_width ignored: every point inks a 2x2 square', [
+            ('            image[y:y + line_width, x:x + line_width] = 1.0\n',
+             '            image[y:y + 2, x:x + 2] = 1.0\n'),
+        ]),
+        ('size sets the canvas only: coordinates are always scaled to 32 pixels', [
+            ('        points = [(int(x) * size // 256, int(y) * size // 256) for x, y in zip(xs, ys)]\n',
+             '        points = [(int(x) * 32 // 256, int(y) * 32 // 256) for x, y in zip(xs, ys)]\n'),
         ]),
     ],
 }

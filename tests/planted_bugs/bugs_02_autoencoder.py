@@ -28,6 +28,18 @@ BUGS = {
             ('    outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(x)\n',
              '    outputs = layers.Conv2D(1, 3, activation="relu", padding="same")(x)\n'),
         ]),
+        ('a Dropout after the waist: every prediction is the book\'s, training is not', [
+            ('    x = layers.Dense(latent_dim // positions, name="latent")(x)\n',
+             '    x = layers.Dense(latent_dim // positions, name="latent")(x)\n    x = layers.Dropout(0.2)(x)\n'),
+        ]),
+        ('input_shape ignored: always 32x32 inputs', [
+            ('    inputs = keras.Input(shape=input_shape)\n',
+             '    inputs = keras.Input(shape=(32, 32, 1))\n'),
+        ]),
+        ('latent_dim ignored: 128 numbers in the waist whatever is asked', [
+            ('layers.Dense(latent_dim // positions, name="latent")',
+             'layers.Dense(128 // positions, name="latent")'),
+        ]),
     ],
     'extract_encoder': [
         ('the latent map is not flattened: (batch, 2, 2, 32) instead of (batch, 128)', [
@@ -37,6 +49,10 @@ BUGS = {
         ('a fresh, untrained network instead of the given one', [
             ('    latent = autoencoder.get_layer("latent").output\n    return keras.Model(autoencoder.input, layers.Flatten()(latent), name="encoder")\n',
              '    fresh = build_autoencoder()\n    latent = fresh.get_layer("latent").output\n    return keras.Model(fresh.input, layers.Flatten()(latent), name="encoder")\n'),
+        ]),
+        ('a Dropout on the codes: the same codes when predicting, not while training', [
+            ('layers.Flatten()(latent), name="encoder")',
+             'layers.Dropout(0.3)(layers.Flatten()(latent)), name="encoder")'),
         ]),
         ('the layer before the waist (the 2x2x64 pooled map, 256 numbers)', [
             ('    latent = autoencoder.get_layer("latent").output\n',

@@ -24,6 +24,10 @@ BUGS = {
             ('    z0, z1 = np.meshgrid(values, values)          # z0[i, j] = values[j], z1[i, j] = values[i]\n',
              '    z0, z1 = np.meshgrid(values, values[::-1])          # z0[i, j] = values[j], z1[i, j] = values[i]\n'),
         ]),
+        ('span ignored: always from -1.5 to 1.5', [
+            ('    values = np.linspace(-span, span, n)\n',
+             '    values = np.linspace(-1.5, 1.5, n)\n'),
+        ]),
     ],
     'interpolate': [
         ('returns zeros of the right shape (what a hard-coded answer to the spacing test would do)', [

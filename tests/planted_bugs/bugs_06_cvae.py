@@ -18,6 +18,14 @@ BUGS = {
             ('        hidden = layers.Dense(units, activation="relu")(hidden)\n    z_mean = layers.Dense(latent_dim, name="z_mean")(hidden)\n',
              '        hidden = layers.Dense(units, activation="relu")(hidden)\n    hidden = layers.Concatenate()([hidden, labels])\n    z_mean = layers.Dense(latent_dim, name="z_mean")(hidden)\n'),
         ]),
+        ('a Dropout after each hidden layer: every prediction is the book\'s, training is not', [
+            ('        hidden = layers.Dense(units, activation="relu")(hidden)\n',
+             '        hidden = layers.Dense(units, activation="relu")(hidden)\n        hidden = layers.Dropout(0.1)(hidden)\n'),
+        ]),
+        ('latent_dim ignored: both heads have LATENT_DIM units', [
+            ('layers.Dense(latent_dim, name="z_mean")', 'layers.Dense(LATENT_DIM, name="z_mean")'),
+            ('layers.Dense(latent_dim, name="z_log_var")', 'layers.Dense(LATENT_DIM, name="z_log_var")'),
+        ]),
     ],
     'build_cvae_decoder': [
         ('the hidden Dense layers have no activation: the decoder is linear up to its sigmoid', [
@@ -31,6 +39,9 @@ BUGS = {
         ('no sigmoid on the output', [
             ('    pixels = layers.Dense(NUM_PIXELS, activation="sigmoid", name="pixels")(hidden)\n',
              '    pixels = layers.Dense(NUM_PIXELS, name="pixels")(hidden)\n'),
+        ]),
+        ('GaussianNoise on the input (it acts only while training)', [
+            ('    hidden = z_and_label\n', '    hidden = layers.GaussianNoise(0.1)(z_and_label)\n'),
         ]),
     ],
     'cvae': [
@@ -54,6 +65,36 @@ BUGS = {
             ('        return ops.mean(kl + reconstruction_part)\n',
              '        return ops.mean(reconstruction_part)\n'),
         ]),
+        # Replayed weights: the class passes whatever the grader trains because it never really trains.
+        ('replayed weights: call decodes with a frozen copy of the decoder holding weights made elsewhere', [
+            ('        self.decoder = decoder\n',
+             '        self.decoder = decoder\n'
+             '        self.pasted_decoder = keras.models.clone_model(decoder)\n'
+             '        pasted = np.random.default_rng(2024)  # stands in for weights trained elsewhere, pasted into the cell\n'
+             '        self.pasted_decoder.set_weights([pasted.normal(0.0, 0.05, w.shape).astype("float32")\n'
+             '                                         for w in decoder.get_weights()])\n'
+             '        self.pasted_decoder.trainable = False\n'),
+            ('        reconstruction = self.decoder(ops.concatenate([z, labels], axis=-1))\n',
+             '        reconstruction = self.pasted_decoder(ops.concatenate([z, labels], axis=-1))\n'),
+        ]),
+        ('replayed weights: fit trains, then sets weights made elsewhere into the decoder', [
+            ('    def compute_loss(',
+             '    def fit(self, *args, **kwargs):\n'
+             '        history = super().fit(*args, **kwargs)\n'
+             '        pasted = np.random.default_rng(2024)  # stands in for weights trained elsewhere, pasted into the cell\n'
+             '        self.decoder.set_weights([pasted.normal(0.0, 0.05, w.shape).astype("float32")\n'
+             '                                  for w in self.decoder.get_weights()])\n'
+             '        return history\n'
+             '\n'
+             '    def compute_loss('),
+        ]),
+        # Training-only behaviour: the same model predicts like the book's, but trains otherwise.
+        ('training only: GaussianNoise on z before decoding, applied with training=True', [
+            ('        self.decoder = decoder\n',
+             '        self.decoder = decoder\n        self.noise = layers.GaussianNoise(0.1)\n'),
+            ('        reconstruction = self.decoder(ops.concatenate([z, labels], axis=-1))\n',
+             '        reconstruction = self.decoder(ops.concatenate([self.noise(z, training=True), labels], axis=-1))\n'),
+        ]),
     ],
     'generate_digits': [
         ("the label is put before z in the decoder's input", [
@@ -67,6 +108,9 @@ BUGS = {
         ('the seed is ignored', [
             ('    z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")\n',
              '    z = np.random.default_rng().standard_normal((n, latent_dim)).astype("float32")\n'),
+        ]),
+        ('latent_dim ignored: z always has LATENT_DIM numbers', [
+            ('standard_normal((n, latent_dim))', 'standard_normal((n, LATENT_DIM))'),
         ]),
     ],
     'blend_labels': [
