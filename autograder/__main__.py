@@ -21,6 +21,8 @@ hidden tests, a bad row in the overrides).
 
 from __future__ import annotations
 
+import aecourse  # noqa: F401 - first, before TensorFlow: keeps its start-up lines out of the console
+
 import argparse
 import sys
 import time

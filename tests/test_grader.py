@@ -325,6 +325,12 @@ def test_the_class_report_links_the_similarity_report_which_pairs_the_twins(cour
         (graded.out / "class_report.html").read_text(encoding="utf-8")
 
 
+def test_the_console_shows_no_tensorflow_start_up_lines(course):
+    graded, _ = course
+    console = graded.stdout + graded.stderr
+    assert "oneDNN" not in console and "cuda drivers" not in console, console[:3000]
+
+
 def test_results_json_is_gradescope_shaped(course):
     graded, _ = course
     results = graded.results("reference")
