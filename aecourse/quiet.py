@@ -8,7 +8,8 @@ is imported (the lessons' setup cells import ``aecourse`` first). Then:
   back, and what TensorFlow printed there goes through again except its
   informational lines (``I0000 ... oneDNN custom operations are on``, "Could not
   find cuda drivers", the CPU-instructions note and absl's "All log messages
-  before absl::InitializeLog()" banner). TensorFlow 2.21 prints those before it
+  before absl::InitializeLog()" banner), and the "failed call to cuInit" error
+  of a machine without a GPU (TensorFlow's device search is made to happen then). TensorFlow 2.21 prints those before it
   reads ``TF_CPP_MIN_LOG_LEVEL``, so no setting hides them. Warnings and errors
   still show;
 * afterwards the ``tensorflow`` and ``absl`` Python loggers report errors only.
@@ -29,6 +30,7 @@ import tempfile
 # A line of TensorFlow's start-up chatter: absl's banner, an informational (I) log line and its continuation.
 CHATTER = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
                      r"|I\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
+                     r"|E\d{4} [\d:.]+ +\d+ cuda_platform\.cc:\d+\] failed call to cuInit: .*"
                      r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)$")
 
 
@@ -65,6 +67,9 @@ class _QuietLoader(importlib.abc.Loader):
             os.dup2(held.fileno(), 2)
             try:
                 self.loader.exec_module(module)
+                # TensorFlow looks for a GPU at the first model, not at import, and says "failed call
+                # to cuInit" on a machine without one: look now, while its stderr is held back.
+                module.config.list_physical_devices()
             finally:
                 os.dup2(saved, 2)
                 os.close(saved)
