@@ -51,7 +51,7 @@ def stub_message(exercise: str) -> str:
             f"run the cell, then run check('{exercise}').")
 
 
-def strip_solutions(source: str, exercise: str, message: str | None = None) -> str:
+def strip_solutions(source: str, exercise: str) -> str:
     """Replace every solution block of one exercise cell with a NotImplementedError stub."""
     out, inside = [], False
     for number, line in enumerate(source.splitlines(), start=1):
@@ -61,7 +61,7 @@ def strip_solutions(source: str, exercise: str, message: str | None = None) -> s
                 raise NotebookError(f"exercise {exercise}: nested {BEGIN} at line {number}")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}raise NotImplementedError({(message or stub_message(exercise))!r})")
+            out.append(f"{indent}raise NotImplementedError({stub_message(exercise)!r})")
         elif marker == END:
             if not inside:
                 raise NotebookError(f"exercise {exercise}: {END} without {BEGIN} at line {number}")
