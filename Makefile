@@ -31,7 +31,8 @@ FAST_TESTS := tests/test_check_agrees_with_grader.py tests/test_grader_hostile.p
 	tests/test_exercises.py tests/test_submission_zip.py tests/test_resources.py tests/test_visibility.py \
 	tests/test_environment.py tests/test_hostile_names.py tests/test_similarity.py tests/test_class_similarity.py tests/test_html_pages.py \
 	tests/test_protocol_limits.py tests/test_hostile_replies.py \
-	tests/test_instructor_reports.py tests/test_public_results.py tests/test_hand_in_docs.py
+	tests/test_instructor_reports.py tests/test_public_results.py tests/test_hand_in_docs.py tests/test_teaching.py \
+	tests/test_shared_verdicts.py tests/test_common_failures.py
 
 help:
 	@echo "make lab [COURSE_MODE=fast]            (students) build the environment if missing, open lessons/ in Jupyter Lab"
@@ -103,7 +104,7 @@ bench-grading: $(READY)
 # A class of STUDENTS copies of the reference, graded as `make grade` would (one run; CORES pins it).
 STUDENTS ?= 30
 bench-class: $(READY)
-	$(PY) -m benchmarks.grading --baseline --repeats 1 --students $(STUDENTS) $(if $(CORES),--cores $(CORES))
+	$(PY) -m benchmarks.grading --baseline --repeats 1 --students $(STUDENTS) --every-copy $(if $(CORES),--cores $(CORES))
 
 # make test-fast three times, taking turns with BASELINE's when given.
 bench-tests: $(READY)

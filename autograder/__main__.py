@@ -75,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
                    help="also run each exercise's public checks after its hidden tests, in a fresh sandbox, and "
                         "report them at no points as public tests in results.json (Gradescope's run_autograder "
                         "does; about a fifth more grading time)")
+    g.add_argument("--grade-every-copy", action="store_true",
+                   help="grade a cell identical to another student's again instead of sharing its verdicts "
+                        "(the same results, more time; for measuring the grader)")
     g.add_argument("--spawn", action="store_true",
                    help="start a fresh interpreter per exercise instead of forking (slower)")
     return main
@@ -162,7 +165,8 @@ def run_grade(args) -> int:
             show(kept[id(submission)])
     todo = [s for s in submissions if id(s) not in kept]
     fresh = grade(todo, plan, limits, runner, out / "logs", only,
-                  on_student=lambda index, result: show(result, todo[index]), public_checks=args.public_checks)
+                  on_student=lambda index, result: show(result, todo[index]), public_checks=args.public_checks,
+                  share_verdicts=not args.grade_every_copy)
     by_name = {id(s): r for s, r in zip(todo, fresh)}
     results = [kept.get(id(s)) or by_name[id(s)] for s in submissions]
     elapsed = time.monotonic() - started

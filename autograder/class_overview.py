@@ -2,6 +2,8 @@
 
 * :func:`common_failures_html`: the hidden tests failed by most students, each with its
   most frequent message and how many students hit it: where to spend the next lecture.
+  Messages that differ only in their numbers ("expected 0.25, got 0.31" and "..., got 0.29")
+  are one message (:func:`message_pattern`), shown by one real example.
 * :func:`grid_html`: a student x exercise grid of points, coloured, each cell linking to
   the student's answer on their feedback page.
 * :func:`stamp_html`: when, with which grader (commit), in which mode, with which seed and
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import Counter
 from datetime import datetime, timezone
@@ -30,8 +33,35 @@ table.grid { font-size: 0.85em; } .grid td { text-align: center; min-width: 2em;
 """
 
 
+# A number standing alone (not the 3 of "3x3", "conv2d" or "04_vae"): what changes from one student to the next.
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?!\w|\.\d)")
+
+
 def _kind(score: float, maximum: float) -> str:
     return "full" if maximum and score >= maximum else ("none" if score <= 0 else "part")
+
+
+def message_pattern(message: str) -> str:
+    """``message`` with each number masked by ``#``: the failure it reports, whatever values this student's code gave."""
+    return NUMBER.sub("#", message)
+
+
+class _Messages:
+    """Messages counted by their pattern, each pattern shown by the first real message that had it."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+        self.examples: dict[str, str] = {}
+
+    def add(self, message: str) -> None:
+        pattern = message_pattern(message)
+        self.counts[pattern] += 1
+        self.examples.setdefault(pattern, message)
+
+    def most_common(self) -> tuple[str, int]:
+        """The most frequent failure's example message and how many had it."""
+        pattern, times = self.counts.most_common(1)[0]
+        return self.examples[pattern], times
 
 
 def common_failures_html(results: list[StudentResult]) -> str:
@@ -42,30 +72,36 @@ def common_failures_html(results: list[StudentResult]) -> str:
     those are counted apart, by exercise and message.
     """
     students: Counter = Counter()
-    messages: dict[tuple[str, str, str], Counter] = {}
+    messages: dict[tuple[str, str, str], _Messages] = {}
     whole: Counter = Counter()
+    whole_examples: dict[tuple[str, str, str], str] = {}
     for result in results:
         for exercise in result.exercises:
             failed = [t for t in exercise.tests if t.score < t.points]
+            # Every test of one student failing with the very same message: one reason. (Different tests whose
+            # messages merely share a pattern, 'the check `# == #` failed', are different failures.)
             if failed and len(failed) == len(exercise.tests) and len({t.message for t in failed}) == 1:
-                whole[(exercise.lesson, exercise.exercise, shown(failed[0].message)[:300])] += 1
+                message = shown(failed[0].message)[:300]
+                key = (exercise.lesson, exercise.exercise, message_pattern(message))
+                whole[key] += 1
+                whole_examples.setdefault(key, message)
                 continue
             for test in failed:
                 key = (exercise.lesson, exercise.exercise, test.title)
                 students[key] += 1
-                messages.setdefault(key, Counter())[shown(test.message)[:300]] += 1
+                messages.setdefault(key, _Messages()).add(shown(test.message)[:300])
     parts = []
     if students:
         rows = []
         for key, count in students.most_common(SHOWN_FAILURES):
-            message, times = messages[key].most_common(1)[0]
+            message, times = messages[key].most_common()
             rows.append(f"<tr><td>{count}</td><td>{escape(key[0])} / {escape(key[1])}</td><td>{escape(key[2])}</td>"
                         f"<td>{escape(message)}{f' ({times} of them)' if times != count else ''}</td></tr>")
         parts.append("<h2>What the class got wrong most often</h2><table><tr><th>students</th><th>exercise</th>"
                      "<th>test</th><th>most frequent message</th></tr>" + "".join(rows) + "</table>")
     if whole:
-        rows = [f"<tr><td>{count}</td><td>{escape(lesson)} / {escape(name)}</td><td>{escape(message)}</td></tr>"
-                for (lesson, name, message), count in whole.most_common(SHOWN_FAILURES)]
+        rows = [f"<tr><td>{count}</td><td>{escape(key[0])} / {escape(key[1])}</td>"
+                f"<td>{escape(whole_examples[key])}</td></tr>" for key, count in whole.most_common(SHOWN_FAILURES)]
         parts.append("<h2>Exercises that scored nothing for one reason</h2><table><tr><th>students</th>"
                      "<th>exercise</th><th>why</th></tr>" + "".join(rows) + "</table>")
     return "".join(parts)

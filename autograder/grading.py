@@ -9,6 +9,8 @@ the contestant's fate as its message.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import sys
 import time
 from dataclasses import dataclass, field
@@ -184,15 +186,20 @@ def exercises_to_grade(plan: Plan, lesson: str, only: set[str] | None) -> list[s
 
 
 def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Runner, log_dir: Path,
-          only_exercises: set[str] | None = None, on_student=None, public_checks: bool = False) -> list[StudentResult]:
+          only_exercises: set[str] | None = None, on_student=None, public_checks: bool = False,
+          share_verdicts: bool = True) -> list[StudentResult]:
     """Grade every submission; ``on_student(index, result)`` is called as each student completes.
 
     ``public_checks``: also run each exercise's public checks (:mod:`autograder.public_results`).
+    ``share_verdicts``: a cell identical to one graded earlier in the run gets a copy of its
+    results instead of a grading of its own (see ``_cell_key``).
     """
     started = time.monotonic()
     slots: dict[tuple[int, str, str], ExerciseResult | None] = {}
     jobs: list[Job] = []
     lesson_jobs: dict[tuple[int, str], list[str]] = {}
+    first_with: dict[tuple[str, str, str], tuple[int, str, str]] = {}   # a cell -> the slot that grades it
+    same_cell: dict[tuple[int, str, str], list[tuple[int, str, str]]] = {}  # that slot -> the slots that wait for it
     for index, submission in enumerate(submissions):
         wanted = only_exercises if submission.exercises is None else (
             submission.exercises if only_exercises is None else submission.exercises & only_exercises)
@@ -209,7 +216,12 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                                        "(was it deleted or renamed?)")
                 else:
                     slots[key] = None
-                    lesson_jobs.setdefault((index, lesson), []).append(exercise)
+                    first = first_with.setdefault(_cell_key(lesson, exercise, submission.cells[lesson][exercise]),
+                                                  key) if share_verdicts else key
+                    if first != key:
+                        same_cell.setdefault(first, []).append(key)
+                    else:
+                        lesson_jobs.setdefault((index, lesson), []).append(exercise)
                     for note in library_copies.notes(lesson, exercise, submission.cells[lesson][exercise],
                                                      submission.notebooks[lesson]):
                         if note not in submission.instructor_notes:
@@ -218,14 +230,15 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
     # contestant of its own forked from the judge's one warm sandbox: one sandbox start
     # (an interpreter importing TensorFlow) per judge. A class fills the cores with one
     # judge per student; a lone student's lessons are split so that every core works.
-    students = {index for index, _ in lesson_jobs}
-    per_student = max(1, -(-limits.jobs // max(1, len(students))))
-    for index in sorted(students):
+    job_exercises: dict[tuple, dict[str, list[str]]] = {}  # a job's key -> the exercises it grades, by lesson
+
+    def judge_jobs(index: int, mine: dict[str, list[str]], judges: int, again: bool = False) -> list[Job]:
+        """Jobs for these exercises of one student, their lessons split between ``judges`` judges."""
         submission = submissions[index]
         folder = log_dir / safe_name(submission.name)
-        mine = {lesson: exercises for (i, lesson), exercises in lesson_jobs.items() if i == index}
         weights = {lesson: _budgets(plan, lesson, exercises) for lesson, exercises in mine.items()}
-        for group in split_lessons(weights, per_student):
+        made = []
+        for group in split_lessons(weights, judges):
             tests = [t for lesson in group for exercise in mine[lesson] for t in plan[lesson][exercise]]
             task = {"command": "run", "nodeids": [t.nodeid for t in tests],
                     # absolute(), not resolve(): the file discovery found, never where a link would lead
@@ -233,10 +246,19 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
                     "hidden_tests": str(HIDDEN_TESTS), "public_checks": public_checks,
                     # What the student's code printed, per exercise, and (apart) what the judge printed.
                     "contestant_log": str(folder / "{lesson}.{exercise}.log")}
-            jobs.append(Job((index, tuple(group)), task, folder / f"{'+'.join(group)}.judge.log",
+            key = ("again",) * again + (index, tuple(group))
+            job_exercises[key] = {lesson: mine[lesson] for lesson in group}
+            made.append(Job(key, task, folder / f"{'+'.join(group)}{'.again' * again}.judge.log",
                             trains=any(t.trains for t in tests),
                             # the public checks' contestants have budgets of their own: the judge's wall clock allows them
                             budgets=sum(weights[lesson] for lesson in group) * (2 if public_checks else 1)))
+        return made
+
+    students = {index for index, _ in lesson_jobs}
+    per_student = max(1, -(-limits.jobs // max(1, len(students))))
+    for index in sorted(students):
+        jobs += judge_jobs(index, {lesson: exercises for (i, lesson), exercises in lesson_jobs.items() if i == index},
+                           per_student)
     waiting = {i: sum(1 for k, v in slots.items() if k[0] == i and v is None) for i in range(len(submissions))}
     results: dict[int, StudentResult] = {}
 
@@ -250,14 +272,26 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
         if on_student:
             on_student(index, result)
 
-    def finished(done: Finished) -> None:
-        index, group = done.key
-        for lesson in group:
-            for exercise in lesson_jobs[(index, lesson)]:
-                slots[(index, lesson, exercise)] = score_exercise(lesson, exercise, plan[lesson][exercise], done)
-                waiting[index] -= 1
+    def place(key: tuple[int, str, str], result: ExerciseResult) -> None:
+        index = key[0]
+        slots[key] = result
+        waiting[index] -= 1
         if waiting[index] == 0:
             student_done(index)
+
+    def finished(done: Finished) -> list[Job]:
+        alone: dict[int, dict[str, list[str]]] = {}  # cells whose first grading failed: graded on their own
+        index = done.key[-2]
+        for lesson, exercises in job_exercises.pop(done.key).items():
+            for exercise in exercises:
+                result = score_exercise(lesson, exercise, plan[lesson][exercise], done)
+                for other in same_cell.pop((index, lesson, exercise), []):
+                    if done.status == "ok":  # the judge finished: the verdicts are the cell's own
+                        place(other, copy.deepcopy(result))
+                    else:  # the judge died (of another exercise, or the grader): no one else pays for it
+                        alone.setdefault(other[0], {}).setdefault(lesson, []).append(exercise)
+                place((index, lesson, exercise), result)
+        return [job for other, mine in alone.items() for job in judge_jobs(other, mine, 1, again=True)]
 
     for index, count in waiting.items():  # students with nothing to run (all missing)
         if count == 0:
@@ -267,6 +301,14 @@ def grade(submissions: list[Submission], plan: Plan, limits: Limits, runner: Run
     if len(submissions) > 1:
         print(f"graded {len(submissions)} submissions in {elapsed:.1f} s", file=sys.stderr)
     return [results[i] for i in range(len(submissions))]
+
+
+def _cell_key(lesson: str, exercise: str, source: str) -> tuple[str, str, str]:
+    """What an exercise's verdicts depend on besides the run's settings: its lesson, its name and the
+    student's cell, byte for byte (the contestant runs the master's setup and reference cells around
+    it, never another cell of the student's, and nothing tells it whose cell it runs). Two students
+    with the same cell get the same verdicts, so the grader grades it once per run."""
+    return lesson, exercise, hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _budgets(plan: Plan, lesson: str, exercises: list[str]) -> float:

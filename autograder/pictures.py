@@ -8,7 +8,10 @@ reference's picture of the same thing (``reference_pictures/``, drawn by
 ``python -m autograder.calibrate`` with seed 0). Models judged by their training
 steps, not trained by the grader (``vae``, ``cvae``), get :func:`show_reference`:
 the reference's pictures (drawn once by an earlier calibration, kept as they
-are), with a note saying why they stand for the student's.
+are), with a note saying why they stand for the student's. A picture that holds
+its own comparison (lesson 2's: the student's network and the book's, given the
+same trained weights, redrawing the same cats) is recorded with a note saying what
+it shows, and needs no reference picture.
 """
 
 from __future__ import annotations
@@ -53,9 +56,15 @@ def from_figure(figure):
     return rgb @ np.array([0.299, 0.587, 0.114])
 
 
-def record(exercise: str, title: str, image) -> None:
-    """Keep a picture of ``exercise`` for the student's feedback (called in the judge)."""
-    _recorded.append({"exercise": exercise, "title": title, "png": base64.b64encode(png(image)).decode("ascii")})
+def record(exercise: str, title: str, image, note: str | None = None) -> None:
+    """Keep a picture of ``exercise`` for the student's feedback (called in the judge).
+
+    ``note``: for a picture that holds its own comparison (the student's model beside the
+    reference's, drawn together): what it shows, in words. The feedback shows it with the
+    picture and no reference picture beside it.
+    """
+    _recorded.append({"exercise": exercise, "title": title, "png": base64.b64encode(png(image)).decode("ascii"),
+                      **({"note": note} if note else {})})
 
 
 def recorded() -> list[dict]:

@@ -39,6 +39,10 @@ from autograder.contestant import probes, protocol
 from autograder.sandbox import OUTPUT_LIMIT
 
 POLL = 0.05
+# Seconds between two measures of the contestant's CPU and memory: a measure walks the
+# machine's process table (most of a judge's own CPU time when taken every POLL), and the
+# kernel's RLIMIT_AS already stops an allocation beyond the budget in between.
+ENFORCE_EVERY = 0.25
 IDLE_CPU = 0.05           # CPU seconds that count as progress
 IDLE_BYTES = 64 << 10     # ... and bytes of a request or an answer moved (a dripping answer never makes it)
 WALL_FACTOR = 3           # wall-clock limit = this many times the CPU-time limit (a loaded machine)
@@ -280,16 +284,17 @@ class Connection:
         raise protocol.ProtocolError(f"the grader cannot send a {type(value).__name__} to the contestant")
 
     def _watch(self, writing: bool = False) -> bool:
-        """Wait up to POLL for the socket to be ready; True when it is. Between, the limits:
+        """Wait up to POLL for the socket to be ready; True when it is. Every ENFORCE_EVERY, the limits:
         the contestant is stopped (ContestantGone) at any of them, or found gone."""
         sock = self.sandbox.socket
         readable, writable, _ = select.select([] if writing else [sock], [sock] if writing else [], [], POLL)
         ready = bool(readable or writable)
         now = time.monotonic()
-        if ready and now - self._checked < POLL:
-            return True
+        ended = not ready and self.sandbox.process.poll() is not None
+        if now - self._checked < ENFORCE_EVERY and not ended:
+            return ready
         self._checked = now
-        if not ready and self.sandbox.process.poll() is not None:
+        if ended:
             self._wait_for_the_end()  # it has ended with nothing more to read: ask why
             raise ContestantGone(self._gone())
         self._enforce(now)

@@ -174,9 +174,11 @@ def pictures_html(exercise: ExerciseResult) -> str:
 
     rows = []
     for picture in exercise.pictures:
-        if picture.get("note"):  # the reference's own picture, standing for the student's (pictures.show_reference)
-            rows.append(f"<figure><figcaption>{escape(picture['title'])}: {escape(picture['note'])}</figcaption>"
-                        f'<img alt="reference: {escape(picture["title"])}" src="data:image/png;base64,{picture["png"]}">'
+        # Explained by its note: the reference's own picture standing for the student's (pictures.show_reference),
+        # or one that holds its own comparison (pictures.record with a note).
+        if picture.get("note"):
+            rows.append(f"<figure><figcaption>{escape(picture['title'])}</figcaption><p>{escape(picture['note'])}</p>"
+                        f'<img alt="{escape(picture["title"])}" src="data:image/png;base64,{picture["png"]}">'
                         "</figure>")
             continue
         reference = reference_png(exercise.exercise, picture["title"])

@@ -293,9 +293,14 @@ class Runner:
         return "grader", (f"not graded: the grader's own process for this lesson {why}; "
                           "this is not your code's fault, ask your instructor to re-run the grader")
 
-    def run(self, jobs: list[Job], on_finished: Callable[[Finished], None] | None = None) -> dict[Hashable, Finished]:
+    def run(self, jobs: list[Job], on_finished: Callable[[Finished], list[Job] | None] | None = None
+            ) -> dict[Hashable, Finished]:
+        """Run ``jobs``, ``limits.jobs`` at a time; ``on_finished`` may return more jobs to run."""
         # The longest first (training lessons, most exercises), so the short ones fill in beside them.
-        pending = sorted(jobs, key=lambda job: (not job.trains, -job.budgets))
+        def order(job: Job):
+            return (not job.trains, -job.budgets)
+
+        pending = sorted(jobs, key=order)
         running: dict[int, _Running] = {}
         done: dict[Hashable, Finished] = {}
         try:
@@ -312,8 +317,9 @@ class Runner:
                         finished = self._finish(run)
                         del running[pid]
                         done[finished.key] = finished
-                        if on_finished:
-                            on_finished(finished)
+                        more = on_finished(finished) if on_finished else None
+                        if more:
+                            pending = sorted(pending + list(more), key=order)
                         continue
                     try:
                         rss_mb = psutil.Process(pid).memory_info().rss / 2**20  # the judge alone, not its contestant

@@ -42,12 +42,13 @@ from autograder.contestants import contestant_for, current_settings
 from autograder.messages import shape_text
 from autograder.notebooks import Lesson, build_namespace, lesson_named
 from autograder.rebuild import (UnusableModel, expect_reference_function, expect_same_in_training,
-                                expect_the_books_network_in_both_modes, load_trained_weights, local_model)
+                                expect_the_books_network_in_both_modes, inference, load_trained_weights,
+                                local_model)
 from autograder.remote import Remote
 from public_tests.framework import Namespace
 
 __all__ = ["points", "points_of", "lesson_of_module", "reference_namespace", "student", "reference", "thresholds",
-           "threshold", "meets_threshold", "expect_threshold", "once_per_run", "grading_seed", "as_scalar", "as_array",
+           "threshold", "meets_threshold", "inference", "expect_threshold", "once_per_run", "grading_seed", "as_scalar", "as_array",
            "finite", "expect_differs",
            "UnusableModel", "local_model", "load_trained_weights", "expect_reference_function",
            "expect_same_in_training", "expect_the_books_network_in_both_modes"]

@@ -1,6 +1,6 @@
 """Time the grader on the reference solutions, against earlier commits in the same run.
 
-    python -m benchmarks.grading [--baseline REV ...] [--repeats 3] [--students N] [--cores C] [--no-namespaces]
+    python -m benchmarks.grading [--baseline REV ...] [--repeats 3] [--students N] [--cores C] [--no-namespaces] [--every-copy]
 
 Each run is the command line an instructor uses (``python -m autograder grade``, fast
 mode, default jobs, the data folder of ``AECOURSE_DATA_DIR``) in a fresh process, on
@@ -46,11 +46,11 @@ DENY_NAMESPACES = REPO / "tests" / "deny_namespaces.py"
 
 
 def grade_once(tree: Path, submissions: Path, out: Path, cores: int | None,
-               no_namespaces: bool = False) -> tuple[float, str]:
+               no_namespaces: bool = False, extra: tuple[str, ...] = ()) -> tuple[float, str]:
     """(wall seconds, the summary line) of one grading of ``submissions`` by ``tree``'s grader."""
     env = dict(os.environ, COURSE_MODE="fast", PYTHONPATH=python_path(tree))
     pin = (lambda: os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cores]))) if cores else None
-    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out)]
+    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), *extra]
     if no_namespaces:
         command = [sys.executable, str(DENY_NAMESPACES), *command]
     started = time.monotonic()
@@ -78,17 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", type=int, help="pin every run to this many cores")
     parser.add_argument("--no-namespaces", action="store_true",
                         help="grade as in Gradescope's container: namespaces denied, so no bubblewrap")
+    parser.add_argument("--every-copy", action="store_true",
+                        help="also time today's grader grading every copy on its own (--grade-every-copy): "
+                             "identical cells otherwise share one grading, so a class of copies costs one student")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     students = max(1, args.students)
     submissions = make_class(work / "class", args.students) if args.students else Path("solutions")
     with checked_out(args.baseline) as baselines, _removed(work):
-        trees = {"today": REPO, **baselines}
+        trees = {"today": REPO, **({"every-copy": REPO} if args.every_copy else {}), **baselines}
         times: dict[str, list[float]] = {name: [] for name in trees}
         for repeat in range(args.repeats):
             for name, tree in trees.items():
                 seconds, summary = grade_once(tree, submissions if args.students else tree / submissions,
-                                              work / f"out-{name}-{repeat}", args.cores, args.no_namespaces)
+                                              work / f"out-{name}-{repeat}", args.cores, args.no_namespaces,
+                                              ("--grade-every-copy",) if name == "every-copy" else ())
                 everyone_full = re.search(rf"{students} submission\(s\) graded; mean 100\.0 %", summary) is not None
                 print(f"{name:10} run {repeat + 1}: {seconds:7.1f} s  {summary}", flush=True)
                 if everyone_full:
@@ -102,8 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     today = statistics.median(times["today"])
     print(f"median, {what}{f' on {args.cores} core(s)' if args.cores else ''}: today {today:.1f} s "
           f"({today / students:.1f} s per submission)")
+    if args.every_copy:
+        every = statistics.median(times["every-copy"])
+        print(f"median, {what}, every copy graded: today {every:.1f} s ({every / students:.1f} s per submission)")
     for rev in args.baseline:
         before = statistics.median(times[rev])
+        if args.every_copy:
+            print(f"median, {what}: baseline {rev} {before:.1f} s, ratio every copy / baseline {every / before:.2f}")
         print(f"median, {what}: baseline {rev} {before:.1f} s, ratio today / baseline {today / before:.2f}")
     return 0
 

@@ -24,6 +24,7 @@ Which tests a class inherits: :class:`StepTests`.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -87,11 +88,21 @@ def starting_weights(builders, rng) -> tuple[list, list]:
 
 def mnist_batches(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` real training digits chosen here (floats as load_mnist gives them) and their labels."""
-    from aecourse.datasets import load_mnist_pixels, to_unit_float
+    from aecourse.datasets import to_unit_float
 
-    (pixels, labels), _ = load_mnist_pixels()
+    pixels, labels = _training_digits()
     chosen = rng.choice(len(pixels), size=n, replace=False)
     return to_unit_float(pixels[chosen]), np.asarray(labels[chosen], dtype="int64")
+
+
+@functools.lru_cache(maxsize=1)
+def _training_digits() -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's training pixels and labels, read once per judge (the VAE's and the CVAE's tests both draw from them)."""
+    from aecourse.datasets import load_mnist_pixels
+
+    (pixels, labels), _ = load_mnist_pixels()
+    pixels.flags.writeable = labels.flags.writeable = False  # shared by every draw: nobody changes them
+    return pixels, labels
 
 
 def well_formed(result, expected: dict, exercise: str) -> dict:

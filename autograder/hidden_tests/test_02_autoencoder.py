@@ -16,9 +16,14 @@ prediction: the book's has no Dropout, noise or batch statistics.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from autograder import pictures
+from autograder.contestants import contestant_for
 from autograder.hidden_tests.shared import fresh_rng
-from autograder.testing import expect_reference_function, expect_same_in_training, finite, local_model, points
+from autograder.messages import describe
+from autograder.testing import (as_array, expect_reference_function, expect_same_in_training, finite,
+                                lesson_of_module, local_model, once_per_run, points, reference_namespace)
 
 WEIGHTS = 35_085
 LEARNING_STEPS = 12  # test_it_can_learn: Adam steps on one batch of fake strokes
@@ -53,6 +58,18 @@ def _drawn_arguments(seed):
 
 class TestBuildAutoencoder:
     exercise = "build_autoencoder"
+
+    @pytest.fixture(autouse=True, scope="class")
+    def _draws_the_picture(self, request):
+        # After the class's last test: what the picture asks of the contestant (its time, its memory)
+        # cannot change a verdict. Information for the feedback, never a verdict itself.
+        yield
+        lesson = lesson_of_module(request.module)
+        try:
+            student = contestant_for(lesson, request.cls.exercise, request.module)
+        except Exception:  # noqa: BLE001 - the student's cells did not run: every test has said so
+            return
+        record_picture(student, reference_namespace(lesson)["build_autoencoder"])
 
     @points(1)
     def test_input_and_output_shapes(self, student):
@@ -160,6 +177,144 @@ class TestBuildAutoencoder:
             losses.append(float(loss))
         assert np.isfinite(losses[-1]) and losses[-1] < 0.7 * losses[0], \
             f"{LEARNING_STEPS} training steps took the loss from {losses[0]:.4f} to {losses[-1]:.4f}"
+
+
+# ----------------------------------------------------------------------------- the feedback picture
+#
+# Information for the student, never points: the grader's trained weights set into the student's
+# network and into the book's, both redrawing the same held-out cats. With the same weights, a
+# network that computes the book's function draws what the book's draws; a decoder block in the
+# other order, a missing ReLU or a swapped branch draws something else although its weights fit.
+# Only the student's drawings come from the contestant, checked here (finite, the cats' shape);
+# the cats, the weights and the book's drawings are the judge's own.
+
+PICTURE_TITLE = "held-out cats redrawn with the grader's trained weights"
+SHOWN_CATS = 8
+TRAINED_FOR = {"input_shape": (32, 32, 1), "latent_dim": 128}  # the network sharpening_start.npz holds
+SAME_DRAWING = 1e-3  # the largest pixel difference still the same drawing (float32 sums in another order)
+
+
+def record_picture(student, build_the_books) -> None:
+    """The picture of ``build_autoencoder`` for the feedback; what goes wrong becomes its note, never an error.
+
+    ``build_the_books``: the master's ``build_autoencoder``, built in the judge.
+    """
+    try:
+        cats, books = _the_books_drawings(build_the_books)
+    except Exception as error:  # noqa: BLE001 - the judge's own data or weights are missing: no picture
+        print(f"autograder: no picture of build_autoencoder ({type(error).__name__}: {error})")
+        return
+    try:
+        yours, why_not = _your_drawings(student, cats)
+    except Exception as error:  # noqa: BLE001 - the student's code failed or was refused: the note says so
+        yours, why_not = None, f"it could not redraw them ({describe(error)[:300]})."
+    pictures.record("build_autoencoder", PICTURE_TITLE, _picture(cats, yours, books),
+                    note=_note(yours, books, why_not))
+
+
+def _trained_weights() -> list:
+    """Lesson 2's network after 15 epochs of plain cross-entropy: lesson 3's pinned starting point."""
+    from autograder.hidden_tests.test_03_blur import _start_weights  # checks the file's SHA-256
+
+    return _start_weights()
+
+
+def _the_books_drawings(build_the_books):
+    """The first held-out cats of lesson 3's sample, and the book's network's drawings of them with the trained weights.
+
+    Trusted code and data only: the first judge of a grading run draws them for all (0.4 s each).
+    """
+    from autograder.hidden_tests.test_03_blur import START_SHA256
+
+    def draw():
+        from aecourse.datasets import load_cats
+
+        cats = load_cats(limit=2000).x_test[:SHOWN_CATS]
+        model = build_the_books(**TRAINED_FOR)
+        model.set_weights(_trained_weights())
+        return {"cats": cats.tolist(), "books": np.round(np.asarray(model(cats, training=False)), 5).tolist()}
+
+    drawn = once_per_run(f"build_autoencoder_picture_{START_SHA256[:8]}", draw)
+    return np.asarray(drawn["cats"], dtype="float32"), np.asarray(drawn["books"], dtype="float64")
+
+
+def _your_drawings(student, cats):
+    """(drawings, None): the student's network, given the trained weights in the contestant, redrawing ``cats``;
+    (None, why not) when the weights do not fit it."""
+    called = f"build_autoencoder(input_shape={TRAINED_FOR['input_shape']}, latent_dim={TRAINED_FOR['latent_dim']})"
+    trained = _trained_weights()
+    model = student.build_autoencoder(**TRAINED_FOR)
+    weights = model.get_weights()
+    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+        return None, f"your {called} is not a Keras model the grader can give weights to."
+    misfit = _misfit([tuple(w.shape) for w in weights], [tuple(w.shape) for w in trained])
+    if misfit:
+        return None, f"the grader's trained weights do not fit your {called}, so it cannot redraw them: {misfit}"
+    model.set_weights(trained)
+    drawn = as_array(model(cats, training=False), f"{called}'s output", shape=cats.shape)
+    return finite(drawn, f"{called}'s output"), None
+
+
+def _misfit(yours: list[tuple], books: list[tuple]) -> str:
+    """Where the weight shapes of the student's network first differ from the book's, in words; '' if they do not."""
+    first = next((i for i, (a, b) in enumerate(zip(yours, books)) if a != b), None)
+    if first is None and len(yours) == len(books):
+        return ""
+    if first is None:
+        where = (f"yours has {len(yours)} weight arrays, the book's {len(books)}; the first "
+                 f"{min(len(yours), len(books))} agree.")
+    else:
+        where = (f"weight array {first + 1} of {len(books)} is {yours[first]} in yours; in the book's it is "
+                 f"{books[first]}, {_what_holds(books[first])}.")
+    return (f"{where} Keras lists weights in the order the layers are made: make the layers in the order the "
+            "exercise gives, with its filters and kernel sizes (in each encoder block the 3x3 branch first).")
+
+
+def _what_holds(shape: tuple) -> str:
+    """What a weight array of this shape is in the book's network ("the kernel of a 2x2 Conv2D with 4 filters ...")."""
+    if len(shape) == 4:
+        channels = f"{shape[2]} channel" + ("s" if shape[2] != 1 else "")
+        return f"the kernel of a {shape[0]}x{shape[1]} Conv2D with {shape[3]} filters on {channels}"
+    if len(shape) == 2:
+        return f"the kernel of the Dense waist, {shape[1]} numbers per position from {shape[0]} channels"
+    return f"the biases of a layer with {shape[0]} outputs"
+
+
+def _note(yours, books, why_not: str | None) -> str:
+    """What the picture shows, and what the student's row says about their network."""
+    weights = ("the grader's trained weights (the book's network after 15 epochs of plain cross-entropy on 1,700 "
+               "training cats)")
+    if yours is None:
+        return (f"Top: {SHOWN_CATS} held-out cats; below: the book's network redrawing them with {weights}. "
+                f"Your network is not shown: {why_not}")
+    shown = f"Top: {SHOWN_CATS} held-out cats. Both networks were given {weights} and redrew them. "
+    worst = float(np.max(np.abs(yours - books)))
+    if worst <= SAME_DRAWING:
+        return shown + (f"Your network draws what the book's draws (pixels differ by at most {worst:.1g}): with "
+                        "the same weights it computes the same function.")
+    return shown + (f"Your network draws something else than the book's (a pixel differs by up to {worst:.2f}, on a "
+                    "scale from 0 to 1): its weights fit, but it computes another function. Check the order of the "
+                    "layers in each block (in the decoder, each Conv2D before its UpSampling2D), their activations "
+                    "and which branch comes first in each Concatenate.")
+
+
+def _picture(cats, yours, books):
+    """The cats above each network's drawings of them, one labelled row each (a grey image)."""
+    from matplotlib.figure import Figure
+
+    rows = [("held-out cats", cats), *([("your network", yours)] if yours is not None else []),
+            ("the book's network", books)]
+    side = cats.shape[1]
+    figure = Figure(figsize=(8.0, 0.1 + 0.8 * len(rows)), dpi=100)  # 80 pixels a cat
+    axes = figure.subplots()
+    axes.imshow(np.concatenate([np.concatenate(list(images[..., 0]), axis=1) for _, images in rows]),
+                cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+    for row in range(1, len(rows)):
+        axes.axhline(side * row - 0.5, color="0.6", lw=1)
+    axes.set_yticks([side // 2 + side * i for i in range(len(rows))], [name for name, _ in rows], fontsize=14)
+    axes.set_xticks([])
+    figure.subplots_adjust(left=0.25, right=0.99, top=0.99, bottom=0.01)
+    return pictures.from_figure(figure)
 
 
 class TestExtractEncoder:

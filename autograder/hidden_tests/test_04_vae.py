@@ -18,7 +18,7 @@ from autograder.hidden_tests.shared import as_numpy, f32
 from autograder.hidden_tests.shared import bce_per_image as _bce
 from autograder.hidden_tests.shared import fresh_rng as _fresh
 from autograder.hidden_tests.shared import kl_per_sample as _kl
-from autograder.testing import (expect_differs, expect_reference_function, expect_same_in_training,
+from autograder.testing import (expect_differs, expect_reference_function, expect_same_in_training, inference,
                                 expect_the_books_network_in_both_modes, finite,
                                 local_model, points)
 
@@ -213,11 +213,11 @@ class TestBuildEncoder:
     def test_inputs_and_outputs(self, student):
         encoder = student.build_encoder(latent_dim=2)
         assert tuple(encoder.input_shape) == (None, 28, 28)
-        outputs = encoder.predict(f32(np.zeros((3, 28, 28))), verbose=0)
+        outputs = inference(encoder, f32(np.zeros((3, 28, 28))))
         assert len(outputs) == 3
         assert [np.shape(o) for o in outputs] == [(3, 2)] * 3
         latent_dim = _latent_dim(10)
-        outputs = student.build_encoder(latent_dim=latent_dim).predict(f32(np.zeros((3, 28, 28))), verbose=0)
+        outputs = inference(student.build_encoder(latent_dim=latent_dim), f32(np.zeros((3, 28, 28))))
         assert [np.shape(finite(o, f"encoder's output {k}")) for k, o in enumerate(outputs)] == [(3, latent_dim)] * 3, \
             f"latent_dim={latent_dim}"
 
@@ -278,7 +278,7 @@ class TestBuildEncoder:
         expect_differs(first[2], second[2], "encoder's z", "z should be drawn anew at each call")      # z: random
         # 4,000 draws for one image: (z - z_mean) / exp(z_log_var / 2) is N(0, 1) (Sampling fed in order).
         z_mean, z_log_var, z = (np.asarray(o, "float64") for o in
-                                encoder.predict(np.repeat(image, 4000, axis=0), batch_size=1000, verbose=0))
+                                inference(encoder, np.repeat(image, 4000, axis=0)))
         mean, std = _z_statistics(finite(z_mean, "z_mean"), finite(z_log_var, "z_log_var"), finite(z, "z"))
         assert abs(mean) < 0.08 and abs(std - 1.0) < 0.05, f"eps has mean {mean:.3f} and std {std:.3f}"
 
@@ -292,11 +292,11 @@ class TestBuildDecoder:
     def test_inputs_and_outputs(self, student):
         decoder = student.build_decoder(latent_dim=2)
         assert tuple(decoder.input_shape) == (None, 2)
-        assert decoder.predict(f32(np.zeros((5, 2))), verbose=0).shape == (5, 28, 28)
+        assert np.shape(inference(decoder, f32(np.zeros((5, 2))))) == (5, 28, 28)
         latent_dim = _latent_dim(20)
         decoder = student.build_decoder(latent_dim=latent_dim)
         assert tuple(decoder.input_shape) == (None, latent_dim), f"latent_dim={latent_dim}"
-        images = finite(decoder.predict(f32(_fresh(21).normal(size=(5, latent_dim))), verbose=0), "decoder's images")
+        images = finite(inference(decoder, f32(_fresh(21).normal(size=(5, latent_dim)))), "decoder's images")
         assert images.shape == (5, 28, 28)
 
     @points(2)
@@ -312,7 +312,7 @@ class TestBuildDecoder:
     def test_outputs_are_probabilities_and_deterministic(self, student):
         decoder = student.build_decoder(latent_dim=2)
         z = f32(_fresh(0).normal(size=(20, 2)) * 50)
-        first, second = (finite(decoder.predict(z, verbose=0), "decoder's images") for _ in range(2))
+        first, second = (finite(inference(decoder, z), "decoder's images") for _ in range(2))
         assert first.min() >= 0.0 and first.max() <= 1.0
         np.testing.assert_array_equal(first, second)
 
@@ -369,15 +369,15 @@ class TestVae(steps.StepTests):
         encoder, decoder = student.build_encoder(latent_dim=2), student.build_decoder(latent_dim=2)
         vae = student.VAE(encoder, decoder)
         x = f32(_fresh(1).random((6, 28, 28)))
-        z_mean, z_log_var, _ = encoder.predict(x, verbose=0)
+        z_mean, z_log_var, _ = inference(encoder, x)
         out = [as_numpy(o) for o in vae(x)]
         assert len(out) == 3
         np.testing.assert_allclose(out[0], z_mean, atol=1e-5, err_msg="call(x)[0] is not the encoder's z_mean")
         np.testing.assert_allclose(out[1], z_log_var, atol=1e-5, err_msg="call(x)[1] is not the encoder's z_log_var")
         kernel, bias = encoder.get_layer("z_log_var").get_weights()
         encoder.get_layer("z_log_var").set_weights([np.zeros_like(kernel), np.full_like(bias, -40.0)])
-        z_mean = encoder.predict(x, verbose=0)[0]
-        np.testing.assert_allclose(as_numpy(vae(x)[2]), decoder.predict(f32(z_mean), verbose=0), atol=1e-4,
+        z_mean = inference(encoder, x)[0]
+        np.testing.assert_allclose(as_numpy(vae(x)[2]), inference(decoder, f32(z_mean)), atol=1e-4,
                                    err_msg="call(x)[2] is not the decoder's image of the encoder's z")
 
     @points(2)

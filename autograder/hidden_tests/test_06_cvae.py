@@ -17,7 +17,7 @@ from autograder.hidden_tests.shared import as_numpy, f32
 from autograder.hidden_tests.shared import bce_per_image as _bce
 from autograder.hidden_tests.shared import fresh_rng as _fresh
 from autograder.hidden_tests.shared import kl_per_sample as _kl
-from autograder.testing import (expect_differs, expect_reference_function, expect_same_in_training,
+from autograder.testing import (expect_differs, expect_reference_function, expect_same_in_training, inference,
                                 expect_the_books_network_in_both_modes, finite, points)
 
 # What the reference's picture shows (autograder/reference_pictures/cvae/), for a class that trains like it.
@@ -52,9 +52,6 @@ class _LabelsFirst:
             weights = [np.concatenate([weights[0][10:], weights[0][:10]])] + weights[1:]
         return weights
 
-    def predict(self, inputs, verbose=0):
-        return self.remote.predict(inputs, verbose=verbose)
-
     def __call__(self, inputs, **kwargs):
         return self.remote(inputs, **kwargs)
 
@@ -82,10 +79,10 @@ class TestBuildCvaeEncoder:
     def test_inputs_and_outputs(self, student):
         encoder = student.build_cvae_encoder(latent_dim=2)
         assert sorted(tuple(s) for s in encoder.input_shape) == [(None, 10), (None, 28, 28)]
-        outputs = encoder.predict(list(batch(3)), verbose=0)
+        outputs = inference(encoder, list(batch(3)))
         assert [np.shape(o) for o in outputs] == [(3, 2)] * 3
         latent_dim = _latent_dim(10)
-        outputs = student.build_cvae_encoder(latent_dim=latent_dim).predict(list(batch(3)), verbose=0)
+        outputs = inference(student.build_cvae_encoder(latent_dim=latent_dim), list(batch(3)))
         assert [np.shape(finite(o, f"encoder's output {k}")) for k, o in enumerate(outputs)] == [(3, latent_dim)] * 3, \
             f"latent_dim={latent_dim}"
 
@@ -133,8 +130,8 @@ class TestBuildCvaeEncoder:
         np.testing.assert_allclose(finite(first[0], "z_mean"), finite(second[0], "z_mean"), rtol=1e-6)
         expect_differs(first[2], second[2], "encoder's z", "z should be drawn anew at each call")
         # 4,000 draws for one pair: (z - z_mean) / exp(z_log_var / 2) is N(0, 1) (Sampling fed in order).
-        z_mean, z_log_var, z = (np.asarray(o, "float64") for o in encoder.predict(
-            [np.repeat(images, 4000, axis=0), np.repeat(labels, 4000, axis=0)], batch_size=1000, verbose=0))
+        z_mean, z_log_var, z = (np.asarray(o, "float64") for o in inference(
+            encoder, [np.repeat(images, 4000, axis=0), np.repeat(labels, 4000, axis=0)]))
         mean, std = _z_statistics(finite(z_mean, "z_mean"), finite(z_log_var, "z_log_var"), finite(z, "z"))
         assert abs(mean) < 0.08 and abs(std - 1.0) < 0.05, f"eps has mean {mean:.3f} and std {std:.3f}"
 
@@ -163,7 +160,7 @@ class TestBuildCvaeDecoder:
 
     @points(1)
     def test_outputs_images_of_probabilities(self, student):
-        out = student.build_cvae_decoder(latent_dim=2).predict(f32(_fresh(0).normal(size=(6, 12)) * 20), verbose=0)
+        out = inference(student.build_cvae_decoder(latent_dim=2), f32(_fresh(0).normal(size=(6, 12)) * 20))
         out = finite(out, "decoder's images")
         assert out.shape == (6, 28, 28)
         assert out.min() >= 0.0 and out.max() <= 1.0

@@ -34,8 +34,8 @@ def parses_a_tiny_hand_made_drawing(ns):
     fields = {name: getattr(drawing, name, None) for name in ("key_id", "countrycode", "recognized", "timestamp")}
     wanted = {"key_id": 7, "countrycode": "DE", "recognized": True, "timestamp": 1234567890}
     expect(fields == wanted, "the header fields are not right", expected=wanted, got=fields,
-           hint='the header is struct "<Q2sbIH" (17 bytes): decode the country code bytes with .decode("ascii") '
-                "and turn `recognized` into a bool.")
+           hint="compare with the step-by-step cells above the exercise: the country code arrives as bytes "
+                "but a Drawing holds text (str), and `recognized` arrives as 0 or 1 but is a bool.")
     wanted_strokes = [([0, 255], [0, 128]), ([16], [200])]
     expect(isinstance(drawing.strokes, list), "strokes should be a list", got=type(drawing.strokes).__name__,
            hint="collect the (x, y) pairs in a list: an iterator can be read only once.")
@@ -51,7 +51,8 @@ def reads_large_ids_and_timestamps_as_unsigned(ns):
     drawing = ns.unpack_drawing(io.BytesIO(header))
     got = (getattr(drawing, "key_id", None), getattr(drawing, "timestamp", None))
     expect(got == (2**64 - 5, 2**32 - 7), "large header numbers come out wrong", expected=(2**64 - 5, 2**32 - 7),
-           got=got, hint='key_id is an unsigned 8-byte integer ("Q") and the timestamp an unsigned 4-byte one ("I").')
+           got=got, hint="both are unsigned (the format table's `struct` codes): a lowercase code reads the same bytes "
+                    "as a signed, possibly negative, number.")
 
 
 @public_check("unpack_drawing")
@@ -65,7 +66,7 @@ def reads_drawings_one_after_another(ns):
            got=_strokes(second), hint="did the first call read more (or fewer) bytes than its drawing has?")
     end = ns.unpack_drawing(stream)
     expect(end is None, "at the end of the stream unpack_drawing should return None", got=end,
-           hint="if stream.read(17) gives b'', the file is over: return None.")
+           hint="the normal end of a file is a header read that gives no bytes at all: that case returns None.")
 
 
 @public_check("unpack_drawing")
@@ -79,9 +80,10 @@ def refuses_a_truncated_stream(ns):
         raise
     except Exception as error:  # noqa: BLE001 - a wrong kind of error is the student's answer
         expect(False, f"a truncated stream raised {type(error).__name__}, not EOFError",
-               hint="check len(stream.read(n)) == n yourself and raise EOFError with a clear message.")
+               hint="a short read raises nothing by itself (the step-by-step cells showed it): compare what came back "
+                    "with what the format promised, and raise EOFError yourself.")
     expect(False, "a stream cut one byte before the end of the drawing raised no error",
-           hint="stream.read(n) returns fewer than n bytes at the end of a file: check the length.")
+           hint="any read can come back short at the end of a file, the coordinates' too, not only the header's.")
 
 
 @public_check("rasterize_strokes")
@@ -90,7 +92,7 @@ def gives_an_empty_float32_canvas(ns):
     image = np.asarray(ns.rasterize_strokes([]))
     expect(image.shape == (32, 32), "wrong shape", expected=(32, 32), got=image.shape)
     expect(image.dtype == np.float32, "wrong dtype", expected="float32", got=str(image.dtype),
-           hint="np.zeros((size, size), dtype=np.float32)")
+           hint="start from an empty canvas of the right type: numpy's default float type is float64.")
     expect(not image.any(), "an empty drawing should leave the canvas empty", got=int(np.count_nonzero(image)))
 
 
@@ -105,7 +107,7 @@ def draws_a_horizontal_line(ns):
     rows = sorted(set(np.nonzero(image)[0].tolist())) if image.ndim == 2 else None
     expect(image.shape == (32, 32) and np.array_equal(image, expected), "the line is not where it should be",
            expected="ones in rows 16 and 17, every column", got=f"ink in rows {rows}, {int(image.sum())} pixels",
-           hint="x = 0..255 scales to columns 0..31 (c * size // 256), y = 128 to row 16; line_width 2 inks rows 16-17.")
+           hint="by rule 1, x = 0..255 scales to columns 0..31 and y = 128 to row 16; line_width 2 inks rows 16-17.")
 
 
 @public_check("rasterize_strokes")
@@ -120,7 +122,7 @@ def draws_a_single_point_and_a_diagonal(ns):
     expected = np.zeros((32, 32), dtype=np.float32)
     expected[[0, 1, 2, 3], [0, 1, 2, 3]] = 1.0
     expect(np.array_equal(image, expected), "the diagonal (0,0)->(24,24) with line_width=1 should ink (0,0)..(3,3)",
-           got=f"ink at {np.argwhere(image).tolist()}", hint="sample n = max(|dx|, |dy|) + 1 points along each segment.")
+           got=f"ink at {np.argwhere(image).tolist()}", hint="rule 2: one sample per pixel along the segment's longer direction, both ends included.")
 
 
 @public_check("rasterize_strokes")
@@ -138,5 +140,6 @@ def agrees_with_the_course_rasterizer(ns):
         if got.shape != want.shape or not np.array_equal(got, want):
             differ = int(np.sum(got != want)) if got.shape == want.shape else "all"
             expect(False, f"random drawing #{trial} (size={size}, line_width={width}) differs in {differ} pixels",
-                   hint="uint8 coordinates wrap around when multiplied: use int(c) * size // 256. "
-                        "Round with floor(v + 0.5), not round() (which rounds halves to even).")
+                   hint="follow rules 1 and 2 to the letter: scale by size / 256 in integer arithmetic, on Python ints "
+                        "(uint8 wraps around at 256, the trap in the exercise's text), and round as rule 2 says: "
+                        "Python's round() sends halves to the even neighbour.")

@@ -15,7 +15,7 @@ def _model(ns, **kwargs):
 
     model = ns.build_autoencoder(**kwargs)
     expect(isinstance(model, keras.Model), "build_autoencoder should return a keras.Model",
-           got=type(model).__name__, hint="end with `return keras.Model(inputs, outputs)`.")
+           got=type(model).__name__, hint="return the model itself, made from its input and output tensors, not a tensor or a layer.")
     return model
 
 
@@ -23,7 +23,7 @@ def _latent_numbers(model):
     try:
         layer = model.get_layer("latent")
     except ValueError:
-        expect(False, 'no layer is named "latent"', hint='give the waist a name: layers.Dense(..., name="latent").')
+        expect(False, 'no layer is named "latent"', hint="the waist is found by its name: every Keras layer takes one when it is made.")
     return int(np.prod(layer.output.shape[1:]))
 
 
@@ -32,10 +32,10 @@ def maps_images_to_images(ns):
     """maps (batch, 32, 32, 1) images to (batch, 32, 32, 1) images"""
     model = _model(ns)
     expect(tuple(model.input_shape) == (None, 32, 32, 1), "wrong input shape", expected=(None, 32, 32, 1),
-           got=model.input_shape, hint="keras.Input(shape=input_shape)")
+           got=model.input_shape, hint="the input's shape comes from the input_shape argument.")
     expect(tuple(model.output_shape) == (None, 32, 32, 1), "wrong output shape", expected=(None, 32, 32, 1),
            got=model.output_shape,
-           hint="four MaxPooling2D(2) halve 32 to 2, four UpSampling2D(2) double it back; the last Conv2D has 1 filter.")
+           hint="count halvings and doublings: the decoder must undo every pooling, and the last layer leave one channel.")
 
 
 @public_check("build_autoencoder")
@@ -43,7 +43,8 @@ def has_a_128_number_waist(ns):
     """the layer named "latent" holds 128 numbers per image"""
     numbers = _latent_numbers(_model(ns))
     expect(numbers == 128, 'the "latent" layer has the wrong size', expected="2 x 2 x 32 = 128 numbers", got=numbers,
-           hint="after four poolings the map is 2x2x64; Dense(latent_dim // 4) turns it into 2x2x32.")
+           hint="after four poolings the map has 2x2 positions, and the Dense layer acts at each one: how many "
+                "units make latent_dim numbers in all?")
 
 
 @public_check("build_autoencoder")
@@ -53,7 +54,7 @@ def outputs_probabilities(ns):
     x = np.random.default_rng(0).random((4, 32, 32, 1)).astype("float32") * 5
     y = np.asarray(model(x))
     expect(y.min() >= 0 and y.max() <= 1, "outputs leave [0, 1]", got=(float(y.min()), float(y.max())),
-           hint='the last layer is Conv2D(1, 3, activation="sigmoid", padding="same").')
+           hint="which activation squeezes any number into (0, 1)? The output layer needs it.")
 
 
 @public_check("build_autoencoder")
@@ -63,7 +64,8 @@ def ends_with_a_sigmoid(ns):
     name = getattr(getattr(last, "activation", None), "__name__", None)
     expect(type(last).__name__ == "Conv2D" and name == "sigmoid", "the output layer is not a sigmoid Conv2D",
            expected="Conv2D(1, 3, activation='sigmoid')", got=f"{type(last).__name__} with activation {name}",
-           hint='outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(x)')
+           hint="the network ends with a convolution whose activation makes each pixel a probability of ink "
+                "(see *The hourglass*).")
 
 
 @public_check("build_autoencoder")
@@ -74,7 +76,7 @@ def decoder_blocks_convolve_then_upsample(ns):
     after = names[names.index("Dense") + 1:] if "Dense" in names else names
     wanted = ["Conv2D", "UpSampling2D"] * 4 + ["Conv2D"]
     expect(after == wanted, "the layers after the waist are not in the book's order", expected=wanted, got=after,
-           hint="in each of the four decoder blocks: x = Conv2D(c, 3, relu, same)(x), then x = UpSampling2D(2)(x).")
+           hint="in each decoder block the convolution comes first and the upsampling second.")
 
 
 @public_check("build_autoencoder")
@@ -83,8 +85,8 @@ def has_the_books_number_of_weights(ns):
     count = _model(ns).count_params()
     expect(count == BOOK_WEIGHTS, "the number of weights differs from the book's network", expected=BOOK_WEIGHTS,
            got=count,
-           hint="encoder filters 4, 8, 16, 32 in both branches (3x3 and 2x2, concatenated); decoder 3x3 convs "
-                "with 32, 16, 8, 4 filters; all padding='same'.")
+           hint="compare model.summary() with *The hourglass*, block by block: the filters of both encoder "
+                "branches and of the decoder, and each kernel size.")
 
 
 @public_check("build_autoencoder")
@@ -99,10 +101,11 @@ def follows_input_shape_and_latent_dim(ns):
     """build_autoencoder(input_shape=(48, 64, 1), latent_dim=60): 48x64 images, a 60-number waist"""
     model = _model(ns, input_shape=(48, 64, 1), latent_dim=60)
     expect(tuple(model.output_shape) == (None, 48, 64, 1), "the output does not follow input_shape",
-           expected=(None, 48, 64, 1), got=model.output_shape, hint="keras.Input(shape=input_shape), not (32, 32, 1).")
+           expected=(None, 48, 64, 1), got=model.output_shape, hint="the input's shape comes from the input_shape argument, not a fixed (32, 32, 1).")
     numbers = _latent_numbers(model)
     expect(numbers == 60, 'the "latent" layer does not follow latent_dim', expected=60, got=numbers,
-           hint="after four poolings a 48x64 image is a 3x4 map: Dense(latent_dim // 12) numbers at each position.")
+           hint="after four poolings a 48x64 image is a 3x4 map: the numbers per position follow from the "
+                "map's shape, not a fixed 4.")
     # 23,789 + 353 c weights for c = 5 numbers per latent position (35,085 for the book's c = 32).
     expect(model.count_params() == 25_554, "the number of weights differs from the book's network at this size",
            expected=25_554, got=model.count_params())
@@ -114,7 +117,7 @@ def gives_128_numbers_per_image(ns):
     encoder = ns.extract_encoder(ns.build_autoencoder())
     codes = np.asarray(encoder(np.zeros((3, 32, 32, 1), dtype="float32")))
     expect(codes.shape == (3, 128), "wrong code shape", expected=(3, 128), got=codes.shape,
-           hint='flatten the output of autoencoder.get_layer("latent") (layers.Flatten()).')
+           hint="the latent layer's output is still a map of positions and channels: one flat vector per image.")
 
 
 @public_check("extract_encoder")
@@ -130,8 +133,8 @@ def shares_the_autoencoders_weights(ns):
     got = np.asarray(encoder(x))
     expect(got.shape == want.shape and np.allclose(got, want, atol=1e-5),
            "the encoder's codes differ from the autoencoder's own latent layer",
-           hint="build the encoder from autoencoder.input and autoencoder.get_layer('latent').output, "
-                "not from a new network.")
+           hint="a new network has new, untrained weights: reuse the layers of the autoencoder you are given "
+                "(section *The encoder*).")
 
 
 @public_check("extract_encoder")

@@ -30,7 +30,8 @@ def puts_inputs_on_top_in_order(ns):
     expect(top == [0.0, 1.0, 2.0] and bottom == [10.0, 11.0, 12.0], "the images are not where they should be",
            expected="top row: inputs 0, 1, 2; bottom row: outputs 0, 1, 2",
            got=f"top row means {top}, bottom row means {bottom}",
-           hint="np.concatenate(images, axis=1) puts images side by side; a plain reshape scrambles them.")
+           hint="a plain reshape keeps the pixels in memory order and cuts the images into slices: join whole images "
+                "along their width.")
 
 
 @public_check("make_strip")
@@ -38,7 +39,7 @@ def accepts_a_channel_axis(ns):
     """accepts (n, h, w, 1) images, as Keras returns them"""
     strip = np.asarray(ns.make_strip(_numbered(2, 3, 3)[..., None], _numbered(2, 3, 3)[..., None]))
     expect(strip.shape == (6, 6), "(n, h, w, 1) images should give a 2-D strip", expected=(6, 6), got=strip.shape,
-           hint="drop the channel axis first, e.g. images.reshape(images.shape[:3]).")
+           hint="images of shape (n, h, w, 1) have a channel axis to drop first.")
 
 
 @public_check("blur_score")
@@ -71,7 +72,7 @@ def returns_one_loss_per_image(ns):
     y_pred = rng.uniform(0.01, 0.99, (4, 32, 32, 1)).astype("float32")
     loss = ops.convert_to_numpy(ns.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)))
     expect(np.shape(loss) == (4,), "wrong shape", expected=(4,), got=np.shape(loss),
-           hint="average over the pixel axes only: ops.mean(..., axis=(1, 2, 3)).")
+           hint="average over each image's pixels only, never over the batch: which axes hold the pixels?")
     expect(np.all(np.isfinite(loss)), "the loss is not finite", got=loss)
 
 
@@ -129,7 +130,8 @@ def stays_finite_at_exactly_zero_and_one(ns):
     loss = ops.convert_to_numpy(ns.sharpening_loss(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)))
     expect(np.all(np.isfinite(loss)), "the loss is infinite or NaN at predictions of exactly 0 or 1",
            got=np.asarray(loss).tolist(),
-           hint="clip the predictions first: ops.clip(y_pred, 1e-7, 1 - 1e-7) (Keras' own BCE does it too).")
+           hint="log(0) is infinite: keep the predictions a hair away from 0 and 1 before any log, as the exercise's "
+                "text says (Keras' own BCE does too).")
 
 
 @public_check("sharpening_loss")

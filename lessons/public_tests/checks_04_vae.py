@@ -30,7 +30,8 @@ def sampling_keeps_the_shape(ns):
     layer = ns.Sampling(seed=0)
     z = _numpy(layer([_float32(np.zeros((5, 3))), _float32(np.zeros((5, 3)))]))
     expect(z.shape == (5, 3), "z has the wrong shape", expected=(5, 3), got=z.shape,
-           hint="draw eps with the shape of z_mean: keras.random.normal(ops.shape(z_mean), ...).")
+           hint="eps needs one number per entry of z_mean, whatever the batch size: take its shape from z_mean "
+                "when the layer is called.")
 
 
 @public_check("sampling")
@@ -40,7 +41,8 @@ def sampling_with_tiny_variance_returns_the_mean(ns):
     z = _numpy(ns.Sampling(seed=0)([mean, _float32(np.full((2, 2), -30.0))]))
     expect(np.allclose(z, mean, atol=1e-4), "z should be (almost) z_mean when the variance is tiny",
            expected=mean.tolist(), got=z.round(4).tolist(),
-           hint="z = z_mean + exp(z_log_var / 2) * eps: add the scaled noise to the mean.")
+           hint="with a tiny variance the noise vanishes and z is the mean: is sigma computed from the log "
+                "variance as section 2 says (a log variance can be negative), and is the mean added?")
 
 
 @public_check("sampling")
@@ -53,11 +55,11 @@ def sampling_has_the_right_spread(ns):
     got_mean, got_std = z.mean(axis=0), z.std(axis=0)
     expect(np.allclose(got_mean, [0.0, 2.0], atol=0.06), "the draws are not centred on z_mean",
            expected=[0.0, 2.0], got=got_mean.round(3).tolist(),
-           hint="z = z_mean + sigma * eps, with eps drawn from a standard normal (mean 0).")
+           hint="z is centred on z_mean only if eps has mean 0: is eps drawn from a *standard* normal?")
     expect(np.allclose(got_std, [1.0, 2.0], rtol=0.05),
            "the draws have the wrong standard deviation (variances 1 and 4 were asked for)",
            expected=[1.0, 2.0], got=got_std.round(3).tolist(),
-           hint="sigma = exp(z_log_var / 2), not exp(z_log_var): the 1/2 turns a variance into a standard deviation.")
+           hint="the noise is scaled by the standard deviation, not the variance: mind the 1/2 of section 2.")
 
 
 @public_check("sampling")
@@ -67,9 +69,10 @@ def sampling_draws_fresh_noise(ns):
     zeros = _float32(np.zeros((4, 2)))
     first, second = _numpy(layer([zeros, zeros])), _numpy(layer([zeros, zeros]))
     expect(np.all(np.isfinite(first)) and np.all(np.isfinite(second)), "z contains NaN or infinity",
-           got=first.tolist(), hint="z = z_mean + exp(z_log_var / 2) * eps: nothing there can be NaN for finite inputs.")
+           got=first.tolist(), hint="the reparameterisation of section 2 gives finite numbers for finite inputs: look for a stray "
+                    "log, sqrt or division.")
     expect(not np.allclose(first, second), "two calls returned the same numbers",
-           hint="pass seed=self.seed_generator to keras.random.normal: the generator advances at every call.")
+           hint="the layer's own seed generator advances at every call; a fixed integer seed replays the same noise.")
 
 
 @public_check("sampling")
@@ -78,9 +81,9 @@ def sampling_follows_its_seed(ns):
     zeros = _float32(np.zeros((4, 2)))
     first, again, other = (_numpy(ns.Sampling(seed=seed)([zeros, zeros])) for seed in (3, 3, 4))
     expect(np.all(np.isfinite(first)) and np.array_equal(first, again), "two layers made with the same seed drew "
-           "different noise", hint="keep `self.seed_generator = keras.random.SeedGenerator(seed)` with its seed.")
+           "different noise", hint="the layer's seed generator must be made from the `seed` the layer was given.")
     expect(not np.allclose(first, other), "layers made with seeds 3 and 4 drew the same noise",
-           hint="the seed goes to keras.random.SeedGenerator(seed); draw with seed=self.seed_generator.")
+           hint="the `seed` argument must reach the generator the noise is drawn with.")
 
 
 # ----------------------------------------------------------------------------- KL
@@ -90,7 +93,7 @@ def kl_is_zero_for_the_standard_normal(ns):
     """KL(N(0, 1) || N(0, 1)) = 0, one value per sample"""
     kl = _numpy(ns.kl_divergence(_float32(np.zeros((3, 2))), _float32(np.zeros((3, 2)))))
     expect(kl.shape == (3,), "return one number per sample", expected=(3,), got=kl.shape,
-           hint="sum over the latent dimensions only: ops.sum(..., axis=-1).")
+           hint="one KL per sample: add up over the latent dimensions only, not over the batch.")
     expect(np.allclose(kl, 0.0, atol=1e-6), "the KL of N(0, I) to itself should be 0",
            expected=[0.0, 0.0, 0.0], got=kl.tolist(), hint="check the '- 1' inside the sum.")
 
@@ -101,7 +104,8 @@ def kl_of_a_shifted_mean(ns):
     kl = _numpy(ns.kl_divergence(_float32([[1.0, 1.0]]), _float32([[0.0, 0.0]])))
     expect(np.allclose(kl, [1.0], atol=1e-5), "wrong KL for z_mean = (1, 1), z_log_var = (0, 0)",
            expected=[1.0], got=kl.tolist(),
-           hint="each dimension adds 0.5 * mu**2 here; sum (do not average) over the dimensions, and mind the sign.")
+           hint="with sigma = 1 each dimension adds half of mu squared; add up (do not average) over the dimensions, "
+                "and mind the sign.")
 
 
 # ----------------------------------------------------------------------------- reconstruction
@@ -112,7 +116,7 @@ def reconstruction_of_a_coin_flip_decoder(ns):
     x = _float32(np.random.default_rng(0).random((2, 28, 28)) > 0.5)
     loss = _numpy(ns.reconstruction_loss(x, _float32(np.full((2, 28, 28), 0.5))))
     expect(loss.shape == (2,), "return one number per image", expected=(2,), got=loss.shape,
-           hint="flatten each image to 784 numbers and sum over that axis only.")
+           hint="one number per image: add up over the pixels of each image, not over the batch.")
     expect(np.allclose(loss, 784 * LN2, rtol=1e-4), "wrong loss for a decoder that says 0.5 everywhere",
            expected=round(784 * LN2, 2), got=loss.round(2).tolist(),
            hint="sum (not mean) the per-pixel binary cross-entropy over the 784 pixels, natural log.")
@@ -125,7 +129,8 @@ def reconstruction_of_a_perfect_prediction(ns):
     loss = _numpy(ns.reconstruction_loss(x, x))
     expect(np.all(np.isfinite(loss)) and np.all(loss < 0.01),
            "a perfect prediction should cost about 0 nats (and never inf or nan)", expected="< 0.01",
-           got=loss.tolist(), hint="ops.binary_crossentropy clips the probabilities away from 0 and 1.")
+           got=loss.tolist(), hint="log(0) is infinite: the probabilities must be kept a hair away from 0 and 1 (the docstring says "
+                    "what does it for you).")
 
 
 # ----------------------------------------------------------------------------- encoder / decoder
@@ -141,7 +146,7 @@ def encoder_shapes(ns):
     outputs = encoder(_float32(np.zeros((3, 28, 28))))
     expect(isinstance(outputs, (list, tuple)) and len(outputs) == 3,
            "the encoder should return [z_mean, z_log_var, z]", got=type(outputs).__name__,
-           hint="keras.Model(images, [z_mean, z_log_var, z]).")
+           hint="the encoder is a model from the image to a list of three outputs, in the docstring's order.")
     shapes = [tuple(_numpy(o).shape) for o in outputs]
     expect(shapes == [(3, 2)] * 3, "wrong output shapes", expected=[(3, 2)] * 3, got=shapes,
            hint="both heads are Dense(latent_dim); the input is an image of shape (28, 28), flattened first.")
@@ -153,7 +158,8 @@ def encoder_is_the_books(ns):
     count = ns.build_encoder(latent_dim=2).count_params()
     expect(count == _param_count_encoder(2), "the encoder has the wrong number of weights",
            expected=_param_count_encoder(2), got=count,
-           hint="Flatten -> Dense(512, relu) -> two Dense(latent_dim) heads -> Sampling (no weights).")
+           hint="compare with the diagram of section 4: one hidden layer, two heads, then the Sampling layer, "
+                "which has no weights.")
 
 
 @public_check("build_encoder")
@@ -179,7 +185,7 @@ def decoder_follows_latent_dim(ns):
     """build_decoder(latent_dim=5) takes (batch, 5) points: 405,264 weights"""
     decoder = ns.build_decoder(latent_dim=5)
     expect(tuple(decoder.input_shape) == (None, 5), "the input does not follow latent_dim", expected=(None, 5),
-           got=decoder.input_shape, hint="keras.Input(shape=(latent_dim,)): use the argument, not LATENT_DIM.")
+           got=decoder.input_shape, hint="the decoder's input size comes from the latent_dim argument, not LATENT_DIM.")
     expect(decoder.count_params() == 5 * 512 + 402_704, "wrong number of weights for latent_dim=5",
            expected=5 * 512 + 402_704, got=decoder.count_params())
 
@@ -197,9 +203,10 @@ def decoder_shapes_and_range(ns):
     decoder = ns.build_decoder(latent_dim=2)
     images = _numpy(decoder(_float32(np.random.default_rng(0).normal(size=(4, 2)) * 3)))
     expect(images.shape == (4, 28, 28), "wrong output shape", expected=(4, 28, 28), got=images.shape,
-           hint="end with layers.Reshape((28, 28)).")
+           hint="the last Dense layer gives 784 numbers per image: turn them back into a 28 x 28 image.")
     expect(images.min() >= 0.0 and images.max() <= 1.0, "outputs must be probabilities in [0, 1]",
-           got=(float(images.min()), float(images.max())), hint="the last Dense layer uses activation='sigmoid'.")
+           got=(float(images.min()), float(images.max())), hint="the pixels must be probabilities: the last Dense layer needs an activation that squeezes any "
+                    "number into (0, 1).")
 
 
 def _hidden_activations(model):
@@ -213,7 +220,7 @@ def decoder_hidden_layer_is_relu(ns):
     """the decoder's hidden Dense layer has a ReLU"""
     got = _hidden_activations(ns.build_decoder(latent_dim=2))
     expect(got == ["relu"], "the decoder's hidden layer is not a ReLU", expected=["relu"], got=got,
-           hint='layers.Dense(HIDDEN_UNITS, activation="relu"): without it the decoder is linear up to its sigmoid.')
+           hint="the hidden layer needs its non-linearity: without it the decoder is linear up to its sigmoid.")
 
 
 @public_check("build_decoder")
@@ -222,7 +229,7 @@ def decoder_is_the_books(ns):
     count = ns.build_decoder(latent_dim=2).count_params()
     expected = 2 * 512 + 512 + 512 * 784 + 784
     expect(count == expected, "the decoder has the wrong number of weights", expected=expected, got=count,
-           hint="Dense(512, relu) -> Dense(784, sigmoid) -> Reshape((28, 28)).")
+           hint="compare with section 4: the decoder mirrors the encoder, one hidden layer, then the pixels.")
 
 
 # ----------------------------------------------------------------------------- VAE
@@ -242,7 +249,7 @@ def vae_forward_pass(ns):
     vae = _small_vae(ns)
     out = vae(_float32(np.zeros((3, 28, 28))))
     expect(isinstance(out, (list, tuple)) and len(out) == 3, "call should return three things",
-           got=type(out).__name__, hint="return z_mean, z_log_var, self.decoder(z)")
+           got=type(out).__name__, hint="call returns a tuple of three: the encoder's mean and log variance, then the decoded image.")
     shapes = [tuple(_numpy(o).shape) for o in out]
     expect(shapes == [(3, 2), (3, 2), (3, 28, 28)], "wrong shapes out of call",
            expected=[(3, 2), (3, 2), (3, 28, 28)], got=shapes,
@@ -258,7 +265,7 @@ def vae_loss_at_the_start(ns):
     names = {"loss", "kl_loss", "reconstruction_loss"}
     expect(names <= set(result), "evaluate should report the loss and its two parts",
            expected=sorted(names), got=sorted(result),
-           hint="update self.kl_loss_tracker and self.reconstruction_loss_tracker in compute_loss.")
+           hint="the two trackers made in __init__ must be fed in compute_loss, or fit reports nothing for them.")
     total = result["loss"]
     expect(500 < total < 600, "the loss of an untrained VAE should be near 543 nats",
            expected="about 543", got=round(total, 2),
@@ -327,7 +334,8 @@ def vae_call_passes_the_encoders_outputs_on(ns):
     z_mean, z_log_var, _ = (_numpy(v) for v in encoder(x))
     out = vae(x)
     expect(np.allclose(_numpy(out[0]), z_mean, atol=1e-5), "call's first output is not the encoder's z_mean",
-           hint="z_mean, z_log_var, z = self.encoder(images); return z_mean, z_log_var, self.decoder(z)")
+           hint="call returns the encoder's own z_mean and z_log_var first, as the encoder gave them, then the "
+                "image decoded from the sampled z (section 5).")
     expect(np.allclose(_numpy(out[1]), z_log_var, atol=1e-5), "call's second output is not the encoder's z_log_var")
 
 

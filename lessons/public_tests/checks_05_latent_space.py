@@ -37,7 +37,7 @@ def grid_has_the_right_size(ns):
     """latent_grid(decoder, n=3) is one (84, 84) picture"""
     grid = np.asarray(ns.latent_grid(painting_decoder(), n=3, span=1.5))
     expect(grid.shape == (84, 84), "wrong picture size", expected=(84, 84), got=grid.shape,
-           hint="n x n tiles of 28 x 28 pixels: reshape to (n, n, 28, 28), transpose, reshape to (n*28, n*28).")
+           hint="n x n tiles of 28 x 28 pixels make one (n*28, n*28) picture.")
 
 
 @public_check("latent_grid")
@@ -60,7 +60,8 @@ def grid_is_tiled_row_by_row(ns):
     left, right = grid[0:28, 28:42], grid[0:28, 42:56]  # top-centre: z = (0, -1.5)
     ok = np.allclose(tile, 0.0, atol=1e-6) and np.allclose(left, 0.0, atol=1e-6) and np.allclose(right, -1.5, atol=1e-6)
     expect(ok, "the tiles are cut up: a tile should be one image, not pieces of several",
-           hint="from (n, n, 28, 28) go to (n, 28, n, 28) with transpose(0, 2, 1, 3) before the last reshape.")
+           hint="a picture row crosses the tiles of one row of the map: order the four axes (tile row, tile column, "
+                "pixel row, pixel column) so that a reshape reads them that way.")
 
 
 @public_check("latent_grid")
@@ -72,7 +73,7 @@ def grid_follows_n_and_span(ns):
     got = {"top-left": _cell(grid, 0, 0), "bottom-right": _cell(grid, 3, 3), "row 1, column 2": _cell(grid, 1, 2)}
     expected = {"top-left": (-2.0, -2.0), "bottom-right": (2.0, 2.0), "row 1, column 2": (0.6667, -0.6667)}
     expect(got == expected, "the latent points do not follow span", expected=expected, got=got,
-           hint="values = np.linspace(-span, span, n): use the arguments, not the book's 1.5 and 10.")
+           hint="the grid's values come from the span and n arguments, not the book's 1.5 and 10.")
 
 
 @public_check("interpolate")
@@ -83,7 +84,8 @@ def interpolate_small_case(ns):
     expect(got.shape == (5, 2), "wrong shape", expected=(5, 2), got=got.shape,
            hint="one row per step, one column per latent dimension.")
     expect(np.allclose(got, expected, atol=1e-6), "wrong points", expected=expected.tolist(), got=got.round(4).tolist(),
-           hint="t = np.linspace(0, 1, steps) includes both ends; row k is (1 - t_k) * z_start + t_k * z_end.")
+           hint="the t_k run from 0 to 1, both ends included, in steps - 1 equal steps; each row mixes the two ends "
+                "as the docstring says.")
 
 
 @public_check("interpolate")

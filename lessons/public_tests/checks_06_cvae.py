@@ -48,7 +48,7 @@ def cvae_encoder_shapes(ns):
     images, labels = _batch()
     outputs = encoder([images, labels])
     expect(isinstance(outputs, (list, tuple)) and len(outputs) == 3, "return [z_mean, z_log_var, z]",
-           got=type(outputs).__name__, hint="keras.Model([images, labels], [z_mean, z_log_var, z]).")
+           got=type(outputs).__name__, hint="the encoder is a model from two inputs, image and label, to three outputs, in the docstring's order.")
     shapes = [tuple(_numpy(o).shape) for o in outputs]
     expect(shapes == [(3, 2)] * 3, "wrong output shapes", expected=[(3, 2)] * 3, got=shapes)
 
@@ -59,7 +59,8 @@ def cvae_encoder_weights(ns):
     count = ns.build_cvae_encoder(latent_dim=2).count_params()
     expected = (784 + 10) * 512 + 512 + 512 * 256 + 256 + 2 * (256 * 2 + 2)
     expect(count == expected, "the encoder has the wrong number of weights", expected=expected, got=count,
-           hint="Flatten the image, Concatenate it with the label (794 numbers), then Dense(512, relu), Dense(256, relu) and the two heads.")
+           hint="compare with the diagram of section 2: the label joins the flattened pixels (794 numbers), then the "
+                "hidden layers of HIDDEN_UNITS in order, then the two heads.")
 
 
 @public_check("build_cvae_encoder")
@@ -70,7 +71,8 @@ def cvae_encoder_reads_the_label(ns):
     mean_as_3 = _numpy(encoder([images, _float32(np.eye(10)[[3]])])[0])
     mean_as_8 = _numpy(encoder([images, _float32(np.eye(10)[[8]])])[0])
     expect(not np.allclose(mean_as_3, mean_as_8), "z_mean ignores the label",
-           hint="join the label to the flattened pixels with layers.Concatenate() before the first hidden layer.")
+           hint="the label must join the flattened pixels before the first hidden layer, so that every hidden unit "
+                "sees both.")
 
 
 @public_check("build_cvae_encoder")
@@ -101,7 +103,7 @@ def cvae_decoder_hidden_layers_are_relu(ns):
     got = [getattr(layer.activation, "__name__", None) for layer in dense[:-1]]
     expect(got and all(name == "relu" for name in got), "a hidden layer of the decoder is not a ReLU",
            expected=["relu"] * max(1, len(got)), got=got,
-           hint='each hidden layer is layers.Dense(units, activation="relu"); only the output has a sigmoid.')
+           hint="each hidden layer needs its ReLU; only the output has a sigmoid.")
 
 
 @public_check("build_cvae_decoder")
@@ -112,9 +114,10 @@ def cvae_decoder_shapes(ns):
            got=tuple(decoder.input_shape), hint="the input is z (latent_dim numbers) joined with the label (10).")
     images = _numpy(decoder(_float32(np.random.default_rng(0).normal(size=(4, 12)) * 3)))
     expect(images.shape == (4, 28, 28), "wrong output shape", expected=(4, 28, 28), got=images.shape,
-           hint="end with layers.Reshape((28, 28)).")
+           hint="the last Dense layer gives 784 numbers per image: turn them back into a 28 x 28 image.")
     expect(images.min() >= 0 and images.max() <= 1, "outputs must be probabilities",
-           hint="the last Dense layer uses activation='sigmoid'.")
+           hint="the pixels must be probabilities: the last Dense layer needs an activation that squeezes any "
+                    "number into (0, 1).")
 
 
 @public_check("build_cvae_decoder")
@@ -123,7 +126,8 @@ def cvae_decoder_weights(ns):
     count = ns.build_cvae_decoder(latent_dim=2).count_params()
     expected = 12 * 256 + 256 + 256 * 512 + 512 + 512 * 784 + 784
     expect(count == expected, "the decoder has the wrong number of weights", expected=expected, got=count,
-           hint="Dense(256, relu) on the 12 inputs, Dense(512, relu), then Dense(784, sigmoid), then Reshape.")
+           hint="compare with the diagram of section 2: the decoder's hidden layers are the encoder's in reverse "
+                "order, then the pixels and the reshape.")
 
 
 # ----------------------------------------------------------------------------- CVAE
@@ -134,7 +138,7 @@ def cvae_forward_pass(ns):
     cvae = ns.CVAE(ns.build_cvae_encoder(latent_dim=2), ns.build_cvae_decoder(latent_dim=2))
     out = cvae(_batch())
     expect(isinstance(out, (list, tuple)) and len(out) == 3, "call should return three things",
-           got=type(out).__name__, hint="return z_mean, z_log_var, reconstruction")
+           got=type(out).__name__, hint="call returns a tuple of three: the encoder's mean and log variance, then the decoded image.")
     shapes = [tuple(_numpy(o).shape) for o in out]
     expect(shapes == [(3, 2), (3, 2), (3, 28, 28)], "wrong shapes", expected=[(3, 2), (3, 2), (3, 28, 28)], got=shapes)
 
@@ -147,7 +151,7 @@ def cvae_passes_the_label_to_the_decoder(ns):
     shown = _numpy(cvae((images, labels))[2]).reshape(3, -1)[:, :12]
     expect(np.allclose(shown[:, 2:], labels), "the decoder's input does not end with the label",
            expected=labels.tolist(), got=shown[:, 2:].round(3).tolist(),
-           hint="decode ops.concatenate([z, labels], axis=-1): z first, then the label.")
+           hint="the decoder reads z first and the label after it, joined along the last axis.")
 
 
 @public_check("cvae")
@@ -179,7 +183,7 @@ def generate_uses_the_requested_label(ns):
     labels = images.reshape(5, -1)[:, 2:12]
     expect(np.allclose(labels, np.eye(10)[[7] * 5]), "the decoder did not get the one-hot label of 7 after z",
            expected=np.eye(10)[7].tolist(), got=labels[0].round(3).tolist(),
-           hint="np.concatenate([z, labels], axis=1) with labels[:, digit] = 1.")
+           hint="each row is its z followed by the one-hot label of `digit` (section 1 shows one-hot rows).")
 
 
 @public_check("generate_digits")
@@ -190,10 +194,10 @@ def generate_draws_standard_normal_z(ns):
     expect(np.allclose(z.mean(axis=0), 0, atol=0.1) and np.allclose(z.std(axis=0), 1, atol=0.08),
            "z should be drawn from a standard normal", got={"mean": z.mean(axis=0).round(3).tolist(),
                                                             "std": z.std(axis=0).round(3).tolist()},
-           hint="np.random.default_rng(seed).standard_normal((n, latent_dim)).")
+           hint="draw z as the docstring says, from a generator made from `seed`: the same seed, the same z.")
     again = np.asarray(ns.generate_digits(showing_decoder(latent_dim=2), 1, n=2000, latent_dim=2, seed=0))
     expect(np.allclose(images, again), "the same seed should give the same digits",
-           hint="make the generator from `seed`: np.random.default_rng(seed).")
+           hint="the generator must be made from the `seed` argument, not a fixed one.")
 
 
 @public_check("generate_digits")
@@ -259,7 +263,7 @@ def cvae_gives_the_encoder_the_labels(ns):
     z_mean = _numpy(cvae((images, labels))[0])
     expected = _numpy(encoder([images, labels])[0])
     expect(np.allclose(z_mean, expected, atol=1e-5), "call's z_mean is not the encoder's for these images and labels",
-           hint="z_mean, z_log_var, z = self.encoder([images, labels]): the encoder needs the label too.")
+           hint="the encoder takes the image and its label together, as a pair.")
 
 
 # ----------------------------------------------------------------------------- CVAE training steps

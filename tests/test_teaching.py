@@ -1,0 +1,87 @@
+"""The lessons teach rather than hand out: hints lead, predictions come before results, lesson 1 climbs in steps.
+
+* A public check's hint says what quantity, idea or section to look at; it never holds a line of
+  a master's solution, nor a call into numpy, Keras or TensorFlow written out to be copied.
+* Lessons 2 to 6 each ask the student, at least once, to predict what a run-only cell will show
+  before running it.
+* Lesson 1 takes a record apart step by step (a header read from a stream and unpacked field by
+  field, one stroke, a short read) before asking for ``unpack_drawing``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.notebooks import REPO, exercise_cells, exercise_name, lessons, read_notebook
+from test_lessons import solution_blocks
+
+CHECKS = sorted((REPO / "lessons" / "public_tests").glob("checks_*.py"))
+PREDICT = "**Predict before you run:**"
+# A library call written out to be copied: ops.exp(, np.zeros(, keras.Model(, layers.Dense(, tf.reduce_sum(
+LIBRARY_CALL = re.compile(r"\b(?:ops|np|numpy|keras|layers|tf)\.[\w.]*\w\(")
+
+
+def hints(path: Path) -> list[str]:
+    """Every literal ``hint=`` text of one checks module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            found += [k.value.value for k in node.keywords
+                      if k.arg == "hint" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
+    return found
+
+
+def solution_lines() -> set[str]:
+    """Lines of the masters' solutions long enough to be an answer, spaces removed."""
+    lines = set()
+    for lesson in lessons():
+        for source in exercise_cells(read_notebook(lesson.master)).values():
+            for block in solution_blocks(source):
+                lines |= {re.sub(r"\s", "", line) for line in block.splitlines()
+                          if len(line.strip()) > 12 and not line.strip().startswith("#")}
+    return lines
+
+
+@pytest.mark.parametrize("checks", CHECKS, ids=lambda p: p.stem)
+def test_hints_lead_without_giving_the_line_of_code(checks):
+    found = hints(checks)
+    assert found, f"{checks.name} has no hints to read"
+    answers = solution_lines()
+    for hint in found:
+        assert not LIBRARY_CALL.search(hint), f"{checks.name}: a hint writes out a call to copy: {hint!r}"
+        squeezed = re.sub(r"\s", "", hint)
+        given = [line for line in answers if line in squeezed]
+        assert not given, f"{checks.name}: a hint holds a solution line {given[0]!r}: {hint!r}"
+
+
+def test_the_hint_reader_finds_a_planted_giveaway(tmp_path):
+    planted = tmp_path / "checks_99_planted.py"
+    planted.write_text('expect(False, "x", hint="return z_mean + ops.exp(0.5 * z_log_var) * epsilon")\n')
+    (hint,) = hints(planted)
+    assert LIBRARY_CALL.search(hint)
+    assert any(line in re.sub(r"\s", "", hint) for line in solution_lines())
+
+
+@pytest.mark.parametrize("lesson", [l for l in lessons() if l.number != "01"], ids=lambda l: l.name)
+def test_the_lesson_asks_for_a_prediction_before_an_instructive_run(lesson):
+    cells = read_notebook(lesson.master).cells
+    prompts = [i for i, cell in enumerate(cells) if cell.cell_type == "markdown" and PREDICT in cell.source]
+    assert prompts, f"{lesson.name} never asks the student to predict a result"
+    for i in prompts:
+        after = next((c for c in cells[i + 1:] if c.cell_type == "code"), None)
+        assert after is not None and not exercise_name(after.source), (
+            f"{lesson.name}: the prediction prompt in cell {i} is not followed by a cell to run")
+
+
+def test_lesson_1_takes_a_record_apart_before_the_parser_exercise():
+    cells = read_notebook(next(l for l in lessons() if l.number == "01").master).cells
+    exercise = next(i for i, c in enumerate(cells) if exercise_name(c.source) == "unpack_drawing")
+    steps = "\n".join(c.source for c in cells[:exercise] if c.cell_type == "code")
+    assert re.search(r"\.read\(17\)", steps), "the header is never read from a stream before the exercise"
+    assert len(re.findall(r'struct\.unpack\(', steps)) >= 3, "the fields are not unpacked one by one"
+    assert "np.frombuffer" in steps, "no stroke is read before the exercise"
+    assert re.search(r"\.read\(\d+\)", steps.split("np.frombuffer", 1)[1]), "no short read is shown"
