@@ -1,4 +1,4 @@
-"""Lesson 3's optional appendix is rendered and run like a lesson, and never taken for one.
+"""Lesson 3's optional appendix is rendered and run like a lesson, and never taken for one (so is lesson 6's).
 
 ``solutions/appendix_03_tone_curve.ipynb`` has no exercises. ``make lessons`` renders it into
 ``lessons/`` beside the lessons and nbval runs it with the masters (``make test``), but it is
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest
+
 from autograder.assign import rendered_lessons
 from autograder.discover import discover
 from autograder.notebooks import (REPO, appendices, exercise_cells, lesson_for, lessons, read_notebook,
@@ -19,23 +21,30 @@ from autograder.quoted_figures import check_full_record, figures
 
 APPENDIX = REPO / "solutions" / "appendix_03_tone_curve.ipynb"
 STUDENT_COPY = REPO / "lessons" / APPENDIX.name
+# Lesson 6's appendix too, for what every appendix must do; its own tests: tests/test_appendix_cats_vae.py.
+APPENDICES = [APPENDIX, REPO / "solutions" / "appendix_06_cats_vae.ipynb"]
+each_appendix = pytest.mark.parametrize("appendix", APPENDICES, ids=lambda path: path.stem)
 
 
-def test_the_appendix_is_an_appendix_and_no_lesson():
-    assert appendices() == [APPENDIX]
+@each_appendix
+def test_the_appendix_is_an_appendix_and_no_lesson(appendix):
+    assert appendices() == APPENDICES
     assert [lesson.name for lesson in lessons()] == ["01_quickdraw", "02_autoencoder", "03_blur", "04_vae",
                                                      "05_latent_space", "06_cvae"]
-    nb = read_notebook(APPENDIX)
+    nb = read_notebook(appendix)
     assert exercise_cells(nb) == {}
-    assert lesson_for(APPENDIX, nb) is None
-    assert lesson_for(STUDENT_COPY, read_notebook(STUDENT_COPY)) is None
+    assert lesson_for(appendix, nb) is None
+    student_copy = REPO / "lessons" / appendix.name
+    assert lesson_for(student_copy, read_notebook(student_copy)) is None
 
 
-def test_make_lessons_renders_it_for_students_without_any_solution():
+@each_appendix
+def test_make_lessons_renders_it_for_students_without_any_solution(appendix):
     rendered = rendered_lessons()
-    assert STUDENT_COPY in rendered, "make lessons does not render the appendix"
-    assert STUDENT_COPY.read_text(encoding="utf-8") == rendered[STUDENT_COPY], "run `make lessons`"
-    assert "### BEGIN SOLUTION" not in rendered[STUDENT_COPY]
+    student_copy = REPO / "lessons" / appendix.name
+    assert student_copy in rendered, "make lessons does not render the appendix"
+    assert student_copy.read_text(encoding="utf-8") == rendered[student_copy], "run `make lessons`"
+    assert "### BEGIN SOLUTION" not in rendered[student_copy]
 
 
 def test_it_reuses_the_students_answers_to_exercises_that_exist():
@@ -87,9 +96,10 @@ def test_the_hand_in_export_leaves_it_out():
     assert APPENDIX.name not in exported and "03_blur.ipynb" in exported
 
 
-def test_it_opens_like_a_lesson_and_says_it_is_optional():
-    first = read_notebook(APPENDIX).cells[0].source
-    assert first.startswith("# Lesson 3 · Appendix")
+@each_appendix
+def test_it_opens_like_a_lesson_and_says_it_is_optional(appendix):
+    first = read_notebook(appendix).cells[0].source
+    assert first.startswith(f"# Lesson {int(appendix.name[len('appendix_'):][:2])} · Appendix")
     for field in ("**Optional:**", "**Time:**", "**Prerequisites:**", "**Hardware:**"):
         assert field in first
     assert re.search(r"ran in about \d", first) and "(2026-" in first

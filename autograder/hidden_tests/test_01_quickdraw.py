@@ -109,7 +109,8 @@ class TestUnpackDrawing:
         # A header drawn now, with no strokes: its fields, and strokes an empty list (not
         # something that merely iterates as empty).
         rng = fresh_rng(1)
-        key_id, timestamp = int(rng.integers(0, 2**63)) * 2 + 1, int(rng.integers(0, 2**32))
+        # The key's top bit set: a key read as a signed integer comes out negative every time.
+        key_id, timestamp = 2**63 + int(rng.integers(0, 2**62)) * 2 + 1, int(rng.integers(0, 2**32))
         country = "".join(chr(c) for c in rng.integers(ord("A"), ord("Z") + 1, 2))
         recognized = bool(rng.integers(0, 2))
         d = student.unpack_drawing(io.BytesIO(struct.pack("<Q2sbIH", key_id, country.encode(), recognized,

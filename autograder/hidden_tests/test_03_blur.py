@@ -116,7 +116,9 @@ class TestBlurScore:
         rng = _fresh_rng(38)
         n = int(rng.integers(8, 40))
         k = int(rng.integers(1, n - 1))
-        outside = rng.choice([0.0, 0.1, 0.9, 1.0, rng.uniform(0.0, 0.099), rng.uniform(0.901, 1.0)], size=n - k)
+        # Both edges always among them (k <= n - 2): a band closed at either end counts them.
+        outside = np.concatenate([[0.1, 0.9], rng.choice([0.0, 0.1, 0.9, 1.0, rng.uniform(0.0, 0.099),
+                                                          rng.uniform(0.901, 1.0)], size=n - k - 2)])
         images = rng.permutation(np.concatenate([rng.uniform(0.101, 0.899, size=k), outside]))
         assert math.isclose(as_scalar(student.blur_score(images), "blur_score(images)"), k / n, abs_tol=1e-9), \
             f"{k} of {n} pixels are strictly inside the band"

@@ -109,7 +109,8 @@ class TestKlDivergence:
         # Rows of N(0, I) among rows that are not, in one batch drawn now: 0 exactly where the
         # distribution is the prior, the closed form elsewhere (a KL of zeros everywhere fails).
         rng = _fresh(8)
-        batch, dim = int(rng.integers(4, 12)), int(rng.integers(1, 6))
+        # At least 2 dimensions: with one, a mean over them is their sum and that slip would pass.
+        batch, dim = int(rng.integers(4, 12)), int(rng.integers(2, 6))
         prior = rng.permutation(batch) < batch // 2
         z_mean, z_log_var = rng.normal(size=(batch, dim)), rng.uniform(-2.0, 1.5, (batch, dim))
         z_mean[prior], z_log_var[prior] = 0.0, 0.0
@@ -122,9 +123,12 @@ class TestKlDivergence:
     def test_mean_two_costs_two_nats_per_dimension(self, student):
         # 0.5 * (1 + 4 - 1 - 0) = 2 per dimension, whatever the sign: 2 * dim nats per sample.
         rng = _fresh(9)
-        batch, dim = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        # At least 2 of each: with one sample a sum over the batch passes (a scalar broadcasts),
+        # with one dimension a mean over the dimensions does.
+        batch, dim = int(rng.integers(2, 9)), int(rng.integers(2, 9))
         z_mean = f32(2.0 * rng.choice([-1.0, 1.0], size=(batch, dim)))
         kl = finite(student.kl_divergence(z_mean, f32(np.zeros((batch, dim)))), "kl_divergence")
+        assert kl.shape == (batch,), f"shape {kl.shape} for {batch} samples: one KL per sample"
         np.testing.assert_allclose(kl, np.full(batch, 2.0 * dim), rtol=1e-5)
 
     @points(2)

@@ -63,7 +63,8 @@ def ends_with_a_sigmoid(ns):
     last = _model(ns).layers[-1]
     name = getattr(getattr(last, "activation", None), "__name__", None)
     expect(type(last).__name__ == "Conv2D" and name == "sigmoid", "the output layer is not a sigmoid Conv2D",
-           expected="Conv2D(1, 3, activation='sigmoid')", got=f"{type(last).__name__} with activation {name}",
+           expected="a Conv2D with one output channel and a sigmoid activation",
+           got=f"{type(last).__name__} with activation {name}",
            hint="the network ends with a convolution whose activation makes each pixel a probability of ink "
                 "(see *The hourglass*).")
 

@@ -149,7 +149,7 @@ def encoder_shapes(ns):
            hint="the encoder is a model from the image to a list of three outputs, in the docstring's order.")
     shapes = [tuple(_numpy(o).shape) for o in outputs]
     expect(shapes == [(3, 2)] * 3, "wrong output shapes", expected=[(3, 2)] * 3, got=shapes,
-           hint="both heads are Dense(latent_dim); the input is an image of shape (28, 28), flattened first.")
+           hint="each head has latent_dim units; the input is an image of shape (28, 28), flattened first.")
 
 
 @public_check("build_encoder")
@@ -168,7 +168,7 @@ def encoder_follows_latent_dim(ns):
     encoder = ns.build_encoder(latent_dim=5)
     shapes = [tuple(_numpy(o).shape) for o in encoder(_float32(np.zeros((3, 28, 28))))]
     expect(shapes == [(3, 5)] * 3, "the outputs do not follow latent_dim", expected=[(3, 5)] * 3, got=shapes,
-           hint="both heads are Dense(latent_dim): use the argument, not LATENT_DIM.")
+           hint="each head has latent_dim units: use the argument, not LATENT_DIM.")
     expect(encoder.count_params() == _param_count_encoder(5), "wrong number of weights for latent_dim=5",
            expected=_param_count_encoder(5), got=encoder.count_params())
 
@@ -321,7 +321,7 @@ def encoder_heads_are_linear(ns):
     heads = {layer.name: layer.activation.__name__ for layer in encoder.layers
              if isinstance(layer, keras.layers.Dense) and layer.units == 2}
     expect(len(heads) == 2 and set(heads.values()) == {"linear"}, "the two heads should have no activation",
-           expected="two Dense(latent_dim) layers with a linear activation", got=heads,
+           expected="two heads of latent_dim units each, with no activation (linear)", got=heads,
            hint="a log variance can be negative and a mean can be anything: leave out activation=.")
 
 

@@ -80,7 +80,7 @@ def cvae_encoder_follows_latent_dim(ns):
     """build_cvae_encoder(latent_dim=5): three (3, 5) outputs"""
     shapes = [tuple(_numpy(o).shape) for o in ns.build_cvae_encoder(latent_dim=5)(list(_batch()))]
     expect(shapes == [(3, 5)] * 3, "the outputs do not follow latent_dim", expected=[(3, 5)] * 3, got=shapes,
-           hint="both heads are Dense(latent_dim): use the argument, not LATENT_DIM.")
+           hint="each head has latent_dim units: use the argument, not LATENT_DIM.")
 
 
 @public_check("build_cvae_encoder")

@@ -322,7 +322,8 @@ def expect_steps_follow_the_closed_form(start, names, closed, run) -> None:
     for step, (row, want_row) in enumerate(zip(logs, closed["logs"])):
         for name, value, want in zip(LOGGED, row, want_row):
             expect(not math.isnan(value), f"fit does not report {name}",
-                   hint="update self.kl_loss_tracker and self.reconstruction_loss_tracker in compute_loss.")
+                   hint="fit reports what the two trackers made in __init__ hold: compute_loss must give each "
+                        "of them its per-image values.")
             expect(abs(value - want) <= LOSS_RTOL * abs(want) + 1e-6,
                    f"from the check's weights, batches and noise, fit reports {name} = {value:.6g} after step "
                    f"{step + 1}", expected=round(float(want), 4), got=round(float(value), 4),
