@@ -32,7 +32,7 @@ from autograder import class_overview, overrides, progress
 from autograder.discover import DiscoveryError, discover, from_manifest
 from autograder.html_report import write_pages
 from autograder.grading import GraderError, check_plan, collect_plan, exercises_to_grade, grade
-from autograder.notebooks import lessons
+from autograder.notebooks import freeze_masters, lessons
 from autograder.report import class_summary, results_json_path, student_summary, write_csv, write_results_json
 from autograder.runner import Limits, Runner, default_memory_mb, usable_cores
 from autograder.sandbox import protections_line
@@ -111,6 +111,7 @@ def run_grade(args) -> int:
         write_csv(out / "grades.csv", [], {}, [])
         write_pages(out, [])
         return 0
+    freeze_masters()  # the masters as they are now, for every judge of the run
     runner = Runner(limits)
     try:
         plan = collect_plan(runner, out / "logs")

@@ -52,10 +52,27 @@ class Lesson:
         return self.name.split("_", 1)[0]
 
 
+_frozen: dict[Path, str] = {}  # master notebooks as read by freeze_masters (inherited by forked judges)
+
+
+def freeze_masters() -> None:
+    """Read every lesson's master now: later reads of them, here and in processes forked from here, get this text.
+
+    A grading run calls it before it forks judges, so every student of the run is graded against
+    the same masters, even if someone saves one meanwhile (a half-written file read by a judge
+    would otherwise cost a student points). Judges started with ``--spawn`` read the files.
+    """
+    for lesson in lessons():
+        _frozen[lesson.master.resolve()] = lesson.master.read_text(encoding="utf-8")
+
+
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     """Read a notebook, turning any damage into a :class:`NotebookError`."""
     path = Path(path)
     try:
+        frozen = _frozen.get(path.resolve()) if _frozen else None
+        if frozen is not None:
+            return nbformat.reads(frozen, as_version=4)
         with open(path, encoding="utf-8") as handle:
             return nbformat.read(handle, as_version=4)
     except Exception as error:  # json errors, bad encodings, wrong schema...

@@ -280,3 +280,27 @@ def test_the_graders_modules_import_one_another_without_a_cycle():
     for name in sorted(graph):
         cycle = cycle_from(name, [name], done)
         assert cycle is None, "an import cycle: " + " -> ".join(cycle)
+
+
+def test_masters_frozen_at_the_start_of_a_run_are_what_its_judges_read(tmp_path, monkeypatch):
+    """A master saved (or half-written) while a class is graded changes nothing for the run's judges."""
+    master = tmp_path / f"{fake_course.LESSON}.ipynb"
+    nbformat.write(fake_course.master(), master)
+    monkeypatch.setattr(notebooks, "lessons", lambda: [notebooks.Lesson(fake_course.LESSON, master)])
+    monkeypatch.setattr(notebooks, "_frozen", {})
+    notebooks.freeze_masters()
+    master.write_text("")  # an editor's save caught half-way
+    assert set(notebooks.exercise_cells(notebooks.read_notebook(master))) == set(fake_course.CELLS)
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # a judge: forked from the grader after the freeze
+        try:
+            os.write(writer, ",".join(sorted(notebooks.exercise_cells(notebooks.read_notebook(master)))).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    assert os.read(reader, 1000).decode().split(",") == sorted(fake_course.CELLS)
+    monkeypatch.setattr(notebooks, "_frozen", {})
+    with pytest.raises(notebooks.NotebookError):  # without the freeze, the judge would have read the empty file
+        notebooks.read_notebook(master)
