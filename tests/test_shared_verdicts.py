@@ -90,8 +90,8 @@ def _submission(tmp_path: Path, name: str, add_source: str) -> Submission:
 class PlayedRunner:
     """Plays the judges: the first job's judge dies (the grader's fault), every other passes every test."""
 
-    def __init__(self, plan):
-        self.plan, self.keys = plan, []
+    def __init__(self):
+        self.keys = []
 
     def run(self, jobs, on_finished):
         pending = list(jobs)
@@ -112,7 +112,7 @@ def test_a_copy_whose_first_grading_died_is_graded_on_its_own(tmp_path, monkeypa
     plan = {fake_course.LESSON: {"add": [grading.PlannedTest("t::add", "adds", 2.0)]}}
     same = fake_course.CELLS["add"]
     students = [_submission(tmp_path, "ana", same), _submission(tmp_path, "ben", same)]
-    runner = PlayedRunner(plan)
+    runner = PlayedRunner()
     results = grading.grade(students, plan, Limits(jobs=2), runner, tmp_path / "logs")
     assert len(runner.keys) == 2, f"ben's copy must get a judge of its own after ana's died: {runner.keys}"
     assert results[0].score == 0.0 and "grader" in results[0].exercises[0].tests[0].message

@@ -226,12 +226,10 @@ def _the_books_drawings(build_the_books):
 
     Trusted code and data only: the first judge of a grading run draws them for all (0.4 s each).
     """
-    from autograder.hidden_tests.test_03_blur import START_SHA256
+    from autograder.hidden_tests.test_03_blur import START_SHA256, _cats
 
     def draw():
-        from aecourse.datasets import load_cats
-
-        cats = load_cats(limit=2000).x_test[:SHOWN_CATS]
+        cats = _cats()[1][:SHOWN_CATS]  # lesson 3's held-out cats, loaded as its judge loads them
         model = build_the_books(**TRAINED_FOR)
         model.set_weights(_trained_weights())
         return {"cats": cats.tolist(), "books": np.round(np.asarray(model(cats, training=False)), 5).tolist()}
