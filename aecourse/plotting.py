@@ -216,3 +216,35 @@ def show_scatter_fit(x, y, xlabel: str, ylabel: str, every: int = 7):
     ax.set_ylabel(ylabel)
     ax.set_title(f"y ≈ {slope:.2f} x {intercept:+.2f}   (R² = {r2:.2f})")
     return fig
+
+
+def show_latent_usage(z_mean, z_log_var, used, title: str | None = None):
+    """Three bar charts of a VAE's latent dimensions over a batch of images; returns the Figure.
+
+    ``z_mean``, ``z_log_var``: the encoder's outputs, (m, d). ``used``: d booleans, the
+    dimensions said to be in use (drawn dark, the others light). Per dimension, sorted by the
+    first panel: how far its mean moves from image to image (standard deviation over the
+    images), its mean sigma (the prior's, 1, dashed) and its mean KL to N(0, 1) in nats, the
+    dimension's share of the KL term. Log scales: a collapsed dimension sits orders of
+    magnitude below a used one.
+    """
+    import matplotlib.pyplot as plt
+
+    z_mean, z_log_var = np.asarray(z_mean, "float64"), np.asarray(z_log_var, "float64")
+    used = np.asarray(used, dtype=bool).reshape(-1)
+    panels = {"spread of the mean over the images (std)": z_mean.std(axis=0),
+              "mean sigma": np.exp(0.5 * z_log_var).mean(axis=0),
+              "mean KL (nats)": 0.5 * np.mean(np.exp(z_log_var) + z_mean ** 2 - 1.0 - z_log_var, axis=0)}
+    order = np.argsort(-panels["spread of the mean over the images (std)"], kind="stable")
+    colours = np.where(used[order], "tab:blue", "lightsteelblue")
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
+    for ax, (name, values) in zip(axes, panels.items()):
+        ax.bar(np.arange(len(order)), np.maximum(values[order], 1e-6), color=colours)
+        ax.set_yscale("log")
+        ax.set_title(name)
+        ax.set_xlabel("dimension, by spread")
+        ax.set_xticks([])
+    axes[1].axhline(1.0, color="grey", linestyle="--", linewidth=1)
+    fig.suptitle(title or f"{int(used.sum())} of {len(used)} dimensions in use (dark)")
+    fig.tight_layout()
+    return fig

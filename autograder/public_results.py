@@ -43,16 +43,20 @@ def verdicts(wanted: list[str], rows) -> list[dict]:
     ``check()`` stops at a check that finds the exercise not written (or a name missing):
     the checks after it get that check's message.
     """
+    from public_tests import framework
+
     rows = rows if isinstance(rows, list) else []
     results, stopped = [], "not run"
     for index, title in enumerate(wanted):
         row = rows[index] if index < len(rows) else None
         if isinstance(row, list) and len(row) == 3 and type(row[1]) is bool and isinstance(row[2], str):
             passed, message = row[1], row[2][:MESSAGE_LIMIT]
-            stopped = message or stopped
+            stopped = stopped if passed else message or stopped
         else:
             passed, message = False, stopped
-        results.append({"title": title, "passed": passed, "message": "" if passed else message})
+        # A passed row keeps its message only when it says the check could not run here (framework.NotRunHere).
+        shown = message if not passed or message.startswith(framework.NOT_RUN_HERE) else ""
+        results.append({"title": title, "passed": passed, "message": shown})
     return results
 
 

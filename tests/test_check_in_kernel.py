@@ -114,7 +114,7 @@ def test_check_all_gives_one_line_per_exercise(executed):
     n = _checks_of("unpack_drawing")
     assert re.search(rf"^✓ unpack_drawing\s+{n}/{n}$", out, re.M), out
     assert re.search(r"^✗ rasterize_strokes\s+0/\d+\s+not implemented yet", out, re.M), out
-    assert "01_quickdraw: 1 of 2 exercises pass all their public checks." in out
+    assert "01_quickdraw: 1 of 3 exercises pass all their public checks." in out
 
 
 def test_require_names_the_unfinished_exercise_without_a_traceback(executed):

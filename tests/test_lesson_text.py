@@ -71,7 +71,7 @@ def test_the_lesson_ends_with_questions_things_to_try_and_further_reading(lesson
     assert last.cell_type == "markdown"
     headings = re.findall(r"^## (.+)$", last.source, re.M)
     assert headings == ["Questions", "Things to try", "Further reading"]
-    assert 2 <= len(questions(lesson)) <= 4
+    assert 2 <= len(questions(lesson)) <= 5
     reading = last.source.split("## Further reading", 1)[1]
     assert len(re.findall(r"^- ", reading, re.M)) >= 3
 

@@ -52,7 +52,7 @@ def test_the_manifest_names_lessons_exercises_checks_and_hashes(student_folder, 
     assert names == {p.name for p in student_folder.glob("*.ipynb")} | {"manifest.json"}
     first = manifest["notebooks"][0]
     assert first["file"] == "01_quickdraw.ipynb" and first["lesson"] == "01_quickdraw"
-    assert first["exercises"] == ["unpack_drawing", "rasterize_strokes"]
+    assert first["exercises"] == ["unpack_drawing", "rasterize_strokes", "center_drawing"]
     n = _checks_of("unpack_drawing")  # "all passed" in the saved output: every registered check
     assert first["checks"] == {"unpack_drawing": {"passed": n, "total": n}, "rasterize_strokes": {"passed": 1, "total": 4}}
     assert [e["lesson"] for e in manifest["notebooks"]] == [l.name for l in lessons()]
@@ -79,7 +79,7 @@ def test_the_grader_takes_the_zip_as_one_student(student_folder, tmp_path):
     assert submission.name == "alice" and submission.source == out
     assert sorted(submission.notebooks) == [l.name for l in lessons()]
     assert not submission.problems and not submission.notes
-    assert set(submission.cells["01_quickdraw"]) == {"unpack_drawing", "rasterize_strokes"}
+    assert set(submission.cells["01_quickdraw"]) == {"unpack_drawing", "rasterize_strokes", "center_drawing"}
 
 
 def test_a_folder_of_zips_is_a_class(student_folder, tmp_path):

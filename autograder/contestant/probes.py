@@ -123,6 +123,12 @@ def sampling_in_a_model(student, batches, seed):
     return [np.asarray(model.predict([mean, log_var], verbose=0)) for mean, log_var in batches]
 
 
+@probe
+def active_dimensions_and_its_inputs_after(student, z_mean, z_log_var):
+    """The student's active_dimensions on the judge's arrays, and those arrays after the call (did they change?)."""
+    return [student.active_dimensions(z_mean, z_log_var), z_mean, z_log_var]
+
+
 # ----------------------------------------------------------------------------- lesson 05_latent_space
 
 @probe
@@ -137,6 +143,15 @@ def latent_grid_of_a_linear_decoder(student, kernel, bias, n, span):
     decoder = keras.Model(z, layers.Reshape((28, 28))(dense(z)))
     dense.set_weights([kernel, bias])
     return np.asarray(student.latent_grid(decoder, n=n, span=span))
+
+
+@probe
+def choose_span_and_the_codes_after(student, codes):
+    """The student's choose_span on a copy of the judge's codes, and that copy afterwards (did it change?)."""
+    import numpy as np
+
+    copy = np.array(codes)
+    return [student.choose_span(copy), copy]
 
 
 # ----------------------------------------------------------------------------- lesson 06_cvae

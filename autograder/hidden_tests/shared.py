@@ -11,7 +11,8 @@ import secrets
 
 import numpy as np
 
-__all__ = ["fresh_rng", "as_numpy", "f32", "kl_per_sample", "bce_per_pixel", "bce_per_image", "once_per_judge"]
+__all__ = ["fresh_rng", "as_numpy", "f32", "kl_per_sample", "bce_per_pixel", "bce_per_image", "once_per_judge",
+           "definitions_digest"]
 
 
 def fresh_rng(seed):
@@ -67,3 +68,29 @@ def once_per_judge(key, compute):
     if not succeeded:
         raise value
     return value
+
+
+def definitions_digest(module, names) -> str:
+    """SHA-256 of the syntax trees of the module-level definitions ``names`` in ``module``'s source file.
+
+    For a measure whose schedule lives outside the hidden tests (``public_tests/``, which
+    check() runs too), where the calibration fingerprint does not follow it: the hidden-test
+    module writes the digest down beside its ``MEASURES`` and refuses to measure when it no
+    longer matches, so that a change there changes the module and asks for a recalibration.
+    Comments and layout do not count.
+    """
+    import ast
+    import hashlib
+    from pathlib import Path
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    found = {}
+    for node in tree.body:
+        for target in (node.targets if isinstance(node, ast.Assign) else [node]):
+            name = getattr(target, "id", None) or getattr(target, "name", None)
+            if name in names:
+                found[name] = ast.dump(node)
+    missing = sorted(set(names) - set(found))
+    if missing:
+        raise RuntimeError(f"{Path(module.__file__).name} no longer defines {missing}")
+    return hashlib.sha256("\n".join(found[name] for name in names).encode("utf-8")).hexdigest()

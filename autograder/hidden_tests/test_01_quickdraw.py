@@ -3,6 +3,9 @@
 Every expected value here is computed by hand from the format and the rasterization rule
 (SPEC.md), or by the course's writer and rasterizer on drawings, sizes and line widths drawn
 at grading time, not by running the reference, so a test fails for a wrong answer only.
+`center_drawing` has no single right answer to compare with: it is judged by the properties
+its docstring states (one integer offset for every point, margins equal within 1, uint8
+values) on drawings drawn at grading time.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 import pytest
 
 from autograder.hidden_tests.shared import fresh_rng
-from autograder.testing import points
+from autograder.testing import finite, points
 
 # The course library's own answers to this lesson's exercises (the lesson's fast loader
 # uses them). While an exercise is graded its contestant gets the library without these
@@ -268,3 +271,143 @@ class TestRasterizeStrokes:
             got = np.asarray(student.rasterize_strokes(strokes, size=size, line_width=width))
             assert np.array_equal(got, rasterize(strokes, size=size, line_width=width)), \
                 f"drawing {trial} (size={size}, line_width={width})"
+
+
+# ----------------------------------------------------------------------------- center_drawing
+
+def _random_strokes(rng, full_width=False):
+    """A drawing drawn now, anywhere in the frame: 1 to 7 strokes of 1 to 14 uint8 points.
+
+    Its box is two values drawn per axis; its points are bunched towards one side of the box
+    (u ** k, k drawn), so the points' average is not the box's middle, as in a cat whose face
+    has more points than its tail. ``full_width``: x spans 0..255 exactly, as a wide cat of
+    Google's does.
+    """
+    boxes = [sorted(int(v) for v in rng.integers(0, 256, 2)) for _ in range(2)]
+    if full_width:
+        boxes[0] = [0, 255]
+    bunching = rng.uniform(1.0, 4.0, 2)
+    sizes = rng.integers(1, 15, size=rng.integers(1, 8))
+    sizes[0] = max(sizes[0], 2)  # two points at least, for the box's two edges
+    strokes = []
+    for n_points in sizes:
+        axes = []
+        for (low, high), k in zip(boxes, bunching):
+            u = rng.uniform(0.0, 1.0, n_points) ** k
+            axes.append(np.round(low + u * (high - low)).astype(np.uint8))
+        strokes.append(tuple(axes))
+    where = [(s, i) for s, n_points in enumerate(sizes) for i in range(n_points)]
+    for axis, (low, high) in enumerate(boxes):  # the box's edges are reached: two distinct points on them
+        (s_low, i_low), (s_high, i_high) = (where[j] for j in rng.choice(len(where), 2, replace=False))
+        strokes[s_low][axis][i_low], strokes[s_high][axis][i_high] = low, high
+    return strokes
+
+
+def _centred(student, strokes, what):
+    """The student's center_drawing(strokes), its form checked; [(x, y)] as int64 arrays."""
+    got = student.center_drawing(strokes)
+    assert isinstance(got, list) and len(got) == len(strokes), (
+        f"center_drawing({what}) should return a list of {len(strokes)} (x, y) pairs, one per stroke; "
+        f"got {type(got).__name__}" + (f" of {len(got)}" if isinstance(got, (list, tuple)) else ""))
+    moved = []
+    for k, (pair, (x, _)) in enumerate(zip(got, strokes)):
+        assert isinstance(pair, (tuple, list)) and len(pair) == 2, f"stroke {k} of center_drawing({what}) is not an (x, y) pair"
+        for name, values in zip("xy", pair):
+            assert isinstance(values, np.ndarray) and values.dtype == np.uint8, (
+                f"stroke {k}'s {name} of center_drawing({what}) should be a uint8 array (one byte per coordinate, "
+                f"as in the file), got {getattr(values, 'dtype', type(values).__name__)}")
+            assert values.shape == (len(x),), (f"stroke {k}'s {name} of center_drawing({what}) has shape {values.shape}, "
+                                               f"expected ({len(x)},): moving a drawing adds or drops no point")
+        moved.append(tuple(finite(values, f"center_drawing({what}), stroke {k}").astype(np.int64) for values in pair))
+    return moved
+
+
+def _offsets(strokes, moved, what):
+    """(dx, dy) after asserting that every point of every stroke moved by it."""
+    shifts = []
+    for axis in (0, 1):
+        shift = {int(b) - int(a) for stroke, new in zip(strokes, moved) for a, b in zip(stroke[axis], new[axis])}
+        one_offset = len(shift) == 1
+        assert one_offset, (
+            f"center_drawing({what}): the points moved by different amounts ({'xy'[axis]} by {sorted(shift)[:6]}), "
+            "expected one offset for the whole drawing: only moved, not reshaped, every stroke with the others, "
+            "and no value wrapped around at 256")
+        shifts.append(shift.pop())
+    return tuple(shifts)
+
+
+def _margins(strokes):
+    xs = np.concatenate([np.asarray(x, dtype=np.int64) for x, _ in strokes])
+    ys = np.concatenate([np.asarray(y, dtype=np.int64) for _, y in strokes])
+    return int(xs.min()), 255 - int(xs.max()), int(ys.min()), 255 - int(ys.max())
+
+
+def _assert_centred(moved, what):
+    left, right, top, bottom = _margins(moved)
+    assert abs(left - right) <= 1 and abs(top - bottom) <= 1, (
+        f"center_drawing({what}): margins left {left}, right {right}, top {top}, bottom {bottom}; expected "
+        "|left - right| <= 1 and |top - bottom| <= 1. The margins are set by the drawing's outermost points")
+
+
+class TestCenterDrawing:
+    exercise = "center_drawing"
+
+    @points(1)
+    def test_one_uint8_pair_per_stroke_as_long_as_the_input(self, student):
+        rng = fresh_rng(30)
+        for trial in range(5):
+            _centred(student, _random_strokes(rng), f"random drawing {trial}")
+
+    @points(2)
+    def test_the_drawing_moves_as_a_whole(self, student):
+        # Drawings of 2 strokes at least, anywhere in the frame, drawn now.
+        rng = fresh_rng(31)
+        for trial in range(20):
+            strokes = _random_strokes(rng)
+            while len(strokes) < 2:
+                strokes = _random_strokes(rng)
+            _offsets(strokes, _centred(student, strokes, f"random drawing {trial}"), f"random drawing {trial}")
+
+    @points(3)
+    def test_margins_on_opposite_sides_differ_by_at_most_one(self, student):
+        # Drawings anywhere (about half of them right of or below the middle) and Google-style ones
+        # that span the width.
+        rng = fresh_rng(32)
+        for trial in range(30):
+            what = f"random drawing {trial}"
+            strokes = _random_strokes(rng, full_width=trial % 5 == 0)
+            moved = _centred(student, strokes, what)
+            _offsets(strokes, moved, what)
+            _assert_centred(moved, what)
+
+    @points(1)
+    def test_a_centred_drawing_moves_by_at_most_one(self, student):
+        rng = fresh_rng(33)
+        for trial in range(10):
+            strokes = _random_strokes(rng)
+            left, right, top, bottom = _margins(strokes)
+            # The judge centres it: the new margins are the smaller half of the room each way.
+            dx, dy = (left + right) // 2 - left, (top + bottom) // 2 - top
+            centred = [((x.astype(np.int64) + dx).astype(np.uint8), (y.astype(np.int64) + dy).astype(np.uint8))
+                       for x, y in strokes]
+            what = f"centred drawing {trial}"
+            offset = _offsets(centred, _centred(student, centred, what), what)
+            assert max(abs(offset[0]), abs(offset[1])) <= 1, (
+                f"center_drawing({what}) moved an already centred drawing by {offset}; expected at most 1 each way")
+
+    @points(1)
+    def test_one_point_strokes_and_a_drawing_spanning_the_frame(self, student):
+        rng = fresh_rng(34)
+        for trial in range(5):
+            # Only one-point strokes (the eyes of a cat), a single point among them.
+            strokes = [(rng.integers(0, 256, 1, dtype=np.uint8), rng.integers(0, 256, 1, dtype=np.uint8))
+                       for _ in range(int(rng.integers(1, 5)))]
+            what = f"{len(strokes)} one-point strokes ({trial})"
+            moved = _centred(student, strokes, what)
+            _offsets(strokes, moved, what)
+            _assert_centred(moved, what)
+            # x spans 0..255: no room to move sideways.
+            strokes = _random_strokes(rng, full_width=True)
+            what = f"a drawing spanning the frame's width ({trial})"
+            dx, _ = _offsets(strokes, _centred(student, strokes, what), what)
+            assert dx == 0, f"center_drawing({what}) moved it sideways by {dx}; expected 0: the margins are 0 and 0"

@@ -11,6 +11,11 @@ With c numbers per latent position instead of 32, the waist is 65c and the first
 convolution (9c+1)*32: 23,789 + 353c weights. Sizes and latent sizes are also drawn at
 grading time, and the network must compute the same in training mode (``fit``) as in
 prediction: the book's has no Dropout, noise or batch statistics.
+
+`build_small_autoencoder` is a design (an encoder and a decoder within a budget of weights and
+a code of at most 32 numbers), judged by its structure and by one training-based check: the
+judge rebuilds both halves with fresh weights, trains them itself beside the dense design and
+compares held-out cross-entropies (pass mark in autograder/thresholds.json).
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ import pytest
 
 from autograder import pictures
 from autograder.contestants import contestant_for
-from autograder.hidden_tests.shared import fresh_rng
+from autograder.hidden_tests.shared import fresh_rng, once_per_judge
 from autograder.messages import describe
-from autograder.testing import (as_array, expect_reference_function, expect_same_in_training, finite,
-                                lesson_of_module, local_model, once_per_run, points, reference_namespace)
+from autograder.testing import (as_array, expect_reference_function, expect_same_in_training, expect_threshold, finite,
+                                grading_seed, lesson_of_module, local_model, once_per_run, points, reference_namespace)
 
 WEIGHTS = 35_085
 LEARNING_STEPS = 12  # test_it_can_learn: Adam steps on one batch of fake strokes
@@ -374,3 +379,179 @@ class TestExtractEncoder:
         encoder = student.extract_encoder(student.build_autoencoder(input_shape=shape, latent_dim=latent_dim))
         codes = finite(encoder(_inputs(13, shape=(2, *shape))), "encoder's codes")
         assert codes.shape == (2, latent_dim), f"input_shape={shape}, latent_dim={latent_dim}: codes {codes.shape}"
+
+
+# ----------------------------------------------------------------------------- the design under a budget
+#
+# A design exercise: how to spend the weights is the student's choice. The judge rebuilds both halves
+# here from their layer lists (Keras' own layers only, no weights written into their settings) and
+# judges their structure, then trains them itself, joined as decoder(encoder(x)), from weights it
+# draws, beside the dense design trained the same way (public_tests/small_autoencoder.py holds the
+# rules, the schedule and the measure, which check() runs the same way): the weights the student's
+# function returns decide nothing.
+
+LESSON = "02_autoencoder"
+SMALL = "build_small_autoencoder"
+SMALL_PICTURE = "held-out cats redrawn after the grader's training: the dense design's and yours"
+
+
+def _small_halves(student, reference):
+    """(the student's encoder, decoder) as they run in the contestant, and as rebuilt here (they must agree).
+
+    Once per judge: every test of the exercise asks for the same halves; a failure is kept and
+    reported to each. The rebuilt halves carry the student's weights, which only the checks of
+    their outputs use (the measure rebuilds from the layer lists alone).
+    """
+    def rebuild():
+        halves = student.build_small_autoencoder()
+        got = f"a {type(halves).__name__} of {len(halves)}" if isinstance(halves, (tuple, list)) else repr(halves)[:120]
+        assert isinstance(halves, (tuple, list)) and len(halves) == 2, \
+            f"build_small_autoencoder() returned {got}, expected two models: (encoder, decoder)"
+        remote_encoder, remote_decoder = halves
+        encoder = local_model(remote_encoder, reference.values, check_inputs=_inputs(20, shape=(3, 32, 32, 1)),
+                              what="encoder")
+        unchecked = local_model(remote_decoder, reference.values, what="decoder")
+        assert not isinstance(unchecked.input_shape, list), \
+            f"your decoder has {len(unchecked.input_shape)} inputs, expected one: the code"
+        codes = fresh_rng(21).normal(size=(3, *unchecked.input_shape[1:])).astype("float32")
+        decoder = local_model(remote_decoder, reference.values, check_inputs=codes, what="decoder")
+        return remote_encoder, remote_decoder, encoder, decoder
+
+    return once_per_judge((SMALL, "halves", id(student.connection)), rebuild)
+
+
+def _judged_images(images, n, what):
+    from public_tests import small_autoencoder
+
+    return _by_the_rules(small_autoencoder.expect_images, finite(images, what), n, what)
+
+
+def _by_the_rules(rule, *args):
+    """``rule(*args)`` of public_tests/small_autoencoder.py; its NotUsable as a failed check with its message."""
+    from public_tests import small_autoencoder
+
+    try:
+        return rule(*args)
+    except small_autoencoder.NotUsable as problem:
+        raise AssertionError(str(problem)) from None
+
+
+class TestBuildSmallAutoencoder:
+    exercise = SMALL
+
+    @points(1)
+    def test_shapes_and_a_code_of_at_most_32_numbers(self, student, reference):
+        from public_tests import small_autoencoder
+
+        remote_encoder, remote_decoder, encoder, decoder = _small_halves(student, reference)
+        _by_the_rules(small_autoencoder.expect_halves, encoder, decoder)
+        images = _inputs(22, shape=(5, 32, 32, 1))
+        codes = finite(remote_encoder(images, training=False), "encoder's codes")
+        assert codes.shape == (5, *small_autoencoder.code_shape(encoder)), f"your encoder's codes: shape {codes.shape}"
+        drawn = finite(remote_decoder(codes.astype("float32"), training=False), "decoder's images")
+        assert drawn.shape == (5, 32, 32, 1), f"decoder(encoder(images)): shape {drawn.shape}, expected (5, 32, 32, 1)"
+
+    @points(1)
+    def test_within_the_budget(self, student, reference):
+        from public_tests import small_autoencoder
+
+        _by_the_rules(small_autoencoder.expect_within_budget, *_small_halves(student, reference)[2:])
+
+    @points(1)
+    def test_images_of_probabilities(self, student, reference):
+        # Judge-drawn images (beyond [0, 1] too) and codes far out: with the student's weights, in the
+        # contestant, and with weights drawn here for every array, whatever the initializers say.
+        from public_tests import small_autoencoder
+        from public_tests.conditioning import drawn_weights
+
+        remote_encoder, remote_decoder, encoder, decoder = _small_halves(student, reference)
+        _by_the_rules(small_autoencoder.expect_halves, encoder, decoder)
+        rng = fresh_rng(23)
+        images = (rng.random((8, 32, 32, 1)) * 6 - 1).astype("float32")
+        codes = (rng.normal(size=(8, *small_autoencoder.code_shape(encoder))) * 8).astype("float32")
+        theirs = finite(remote_encoder(images, training=False), "encoder's codes").astype("float32")
+        for inputs in (theirs, codes):
+            _judged_images(remote_decoder(inputs, training=False), 8, "decoder's images")
+        encoder.set_weights(drawn_weights(encoder, rng))
+        decoder.set_weights(drawn_weights(decoder, rng))
+        for inputs in (np.asarray(encoder(images, training=False)), codes):
+            _judged_images(np.asarray(decoder(inputs, training=False)), 8, "decoder's images with weights the grader drew")
+
+    @points(1)
+    def test_only_keras_layers_and_no_weights_in_them(self, student, reference):
+        # The grader trains the layers, never the weights handed in: their settings may not carry any.
+        from public_tests import small_autoencoder
+
+        seed = int(fresh_rng(24).integers(0, 2**31))
+        for model, what in zip(_small_halves(student, reference)[2:], ("encoder", "decoder")):
+            _by_the_rules(small_autoencoder.rebuilt, model, seed, what)
+
+    @points(3)
+    def test_trained_by_the_grader_it_beats_the_dense_design(self, student, reference):
+        ratio = once_per_judge((SMALL, grading_seed(), id(student.connection)),
+                               lambda: measure_small_autoencoder(student, reference, grading_seed()))["ce_ratio"]
+        expect_threshold(LESSON, SMALL, "ce_ratio", ratio,
+                         "held-out cross-entropy of your design / of the dense design, after the same training")
+
+
+SHOWN_SMALL = 8
+# The rules, the schedule and the measure live in public_tests/small_autoencoder.py (check() runs
+# them too), which the calibration fingerprint does not follow: the digest of the definitions the
+# measured value depends on is written here, so that changing them changes this module and asks
+# for a recalibration (tests/test_calibrate.py).
+SCHEDULE_DEFINITIONS = ("IMAGE_SHAPE", "CODE_SIZE", "TRAIN_STEPS", "BATCH_SIZE", "LEARNING_RATE", "dense_design",
+                        "rebuilt", "together", "train", "trained", "cross_entropy", "held_out_cross_entropy")
+SCHEDULE_AST_SHA256 = "d0098fe5a9c76eae9c63d071acc8ae2ee3e8bcd1510ad8e9545973699d991f0c"
+# `rebuilt` above hands the drawing of fresh weights to lesson 6's public_tests/conditioning.py:
+# a change there changes what is measured here too.
+REBUILT_DEFINITIONS = ("rebuilt",)
+REBUILT_AST_SHA256 = "a1589cc0aac01fdd65ac9bb8b3c8bf967ee5fa51702db5df71a01880a27facf8"
+
+
+def _calibrated_schedule():
+    """public_tests.small_autoencoder, if its measured definitions are those the pass mark was calibrated with."""
+    from autograder.hidden_tests.shared import definitions_digest
+    from public_tests import conditioning, small_autoencoder
+
+    if definitions_digest(small_autoencoder, SCHEDULE_DEFINITIONS) != SCHEDULE_AST_SHA256:
+        raise RuntimeError("the measure in public_tests/small_autoencoder.py changed since the pass mark was calibrated: "
+                           "set SCHEDULE_AST_SHA256 to its definitions_digest and recalibrate lesson 02_autoencoder")
+    if definitions_digest(conditioning, REBUILT_DEFINITIONS) != REBUILT_AST_SHA256:
+        raise RuntimeError("public_tests/conditioning.py's `rebuilt`, which draws the weights measured here, changed since "
+                           "the pass mark was calibrated: set REBUILT_AST_SHA256 to its definitions_digest and "
+                           "recalibrate lesson 02_autoencoder")
+    return small_autoencoder
+
+
+def measure_small_autoencoder(student, reference, seed: int) -> dict[str, float]:
+    """Train the student's halves (rebuilt, weights drawn here) and the dense design the same way; compare.
+
+    ce_ratio  held-out cross-entropy of the student's design / the dense design's, both trained
+              here with the same schedule, batches and seed (lower is better; the dense design
+              handed in scores 1)
+    """
+    from autograder.hidden_tests.test_03_blur import _cats
+
+    schedule = _calibrated_schedule()
+    x_train, x_test = _cats()
+    encoder, decoder = _small_halves(student, reference)[2:]
+
+    def run(halves):
+        autoencoder = _by_the_rules(schedule.trained, *halves, x_train, seed)
+        ce = _by_the_rules(schedule.held_out_cross_entropy, autoencoder, x_test)
+        return {"ce": ce, "shown": np.round(np.asarray(autoencoder(x_test[:SHOWN_SMALL], training=False))[..., 0], 3).tolist()}
+
+    # The dense design involves no student code: one judge of the grading run trains it for all.
+    dense = once_per_run(f"small_autoencoder_dense_seed{seed}", lambda: run(schedule.dense_design()))
+    yours = run((encoder, decoder))
+    rows = [x_test[:SHOWN_SMALL, ..., 0], np.asarray(dense["shown"]), np.asarray(yours["shown"])]
+    pictures.record(SMALL, SMALL_PICTURE, np.concatenate([np.concatenate(list(row), axis=1) for row in rows]),
+                    note=f"Top: held-out cats; middle: the dense design (held-out cross-entropy {dense['ce']:.4f}); "
+                         f"bottom: yours ({yours['ce']:.4f}), both trained by the grader from the same start.")
+    return {"ce_ratio": yours["ce"] / dense["ce"]}
+
+
+MEASURES = {"build_small_autoencoder": measure_small_autoencoder}  # a literal: autograder/registry.py reads it
+DIRECTIONS = {"ce_ratio": "min"}
+# The dense design handed in is rebuilt and trained exactly as the yardstick: a ratio of 1.
+BASELINES = {"ce_ratio": 1.0}

@@ -18,8 +18,8 @@ from autograder.hidden_tests.shared import as_numpy, f32
 from autograder.hidden_tests.shared import bce_per_image as _bce
 from autograder.hidden_tests.shared import fresh_rng as _fresh
 from autograder.hidden_tests.shared import kl_per_sample as _kl
-from autograder.testing import (expect_differs, expect_reference_function, expect_same_in_training, inference,
-                                expect_the_books_network_in_both_modes, finite,
+from autograder.testing import (as_array, expect_differs, expect_reference_function, expect_same_in_training,
+                                expect_the_books_network_in_both_modes, finite, inference,
                                 local_model, points)
 
 # What the reference's pictures show (autograder/reference_pictures/vae/), for a class that trains like it.
@@ -420,3 +420,148 @@ class TestVae(steps.StepTests):
         assert isinstance(result, dict) and {"loss", "kl_loss", "reconstruction_loss"} <= set(result)
         assert abs(result["loss"] - result["kl_loss"] - result["reconstruction_loss"]) < 0.5
         assert result["reconstruction_loss"] > 100  # an untrained decoder: hundreds of nats per image
+
+
+# ----------------------------------------------------------------------------- active dimensions
+# Batches drawn here, the two kinds clearly apart: a used dimension's mean has a standard
+# deviation of 0.3 to 2.5 over the images and its sigma is at most e^-0.6 = 0.55; a collapsed
+# dimension's mean is one number (anywhere in [-3, 3]) give or take a standard deviation of at
+# most 0.01, and its log variance is 0 within 0.02. Any criterion with its threshold in that gap
+# (the spread of the means, the mean sigma, the nats a dimension can carry) passes; one that a
+# constant mean fools (the mean of |z_mean|, the KL per dimension) does not.
+
+def _wobble(rng, m, std):
+    """m numbers of mean 0 and sample standard deviation exactly ``std`` (ddof=1), whatever m >= 2."""
+    values = rng.normal(size=m)
+    values -= values.mean()
+    return values * (std / max(values.std(ddof=1), 1e-12))
+
+
+def _latent_batch(rng, m, used, away_from_zero=False):
+    """The encoder's (z_mean, z_log_var), float32 (m, d), for dimensions used (True) or collapsed (False).
+
+    Each dimension's means sit around a centre in [-3, 3]; ``away_from_zero``: in +-[0.5, 3].
+    """
+    d = len(used)
+    if away_from_zero:
+        centres = rng.choice([-1.0, 1.0], d) * rng.uniform(0.5, 3.0, d)
+    else:
+        centres = rng.uniform(-3.0, 3.0, d)
+    z_mean, z_log_var = np.empty((m, d)), np.empty((m, d))
+    for j in range(d):
+        if used[j]:
+            z_mean[:, j] = centres[j] + _wobble(rng, m, rng.uniform(0.3, 2.5))
+            z_log_var[:, j] = rng.uniform(-6.0, -1.5) + rng.uniform(-0.3, 0.3, m)
+        else:
+            z_mean[:, j] = centres[j] + _wobble(rng, m, rng.uniform(0.0, 0.01))
+            z_log_var[:, j] = rng.uniform(-0.02, 0.02, m)
+    return f32(z_mean), f32(z_log_var)
+
+
+def _some_used(rng, d):
+    """d booleans with at least one True and one False (d >= 2)."""
+    used = rng.random(d) < 0.5
+    used[rng.choice(d, size=2, replace=False)] = [True, False]
+    return used
+
+
+def _mixed_batch(rng, images, dimensions, away_from_zero=False):
+    """(used, z_mean, z_log_var): a batch of both kinds, its sizes drawn from the ranges ``images``, ``dimensions``."""
+    m, d = int(rng.integers(*images)), int(rng.integers(*dimensions))
+    used = _some_used(rng, d)
+    return (used, *_latent_batch(rng, m, used, away_from_zero))
+
+
+MOVES_WITH_THE_IMAGE = "a dimension is in use when its mean moves with the image"
+
+
+def _mask(student, z_mean, z_log_var, what="active_dimensions(z_mean, z_log_var)"):
+    """The student's mask as booleans, after checking it is d finite 0/1 values."""
+    d = z_mean.shape[1]
+    got = finite(student.active_dimensions(z_mean, z_log_var), what)
+    assert got.shape == (d,), (f"expected one True/False per latent dimension, shape ({d},) for inputs of shape "
+                               f"{z_mean.shape}, got shape {got.shape}: judge the dimensions (the columns), not the images")
+    assert np.isin(got, (0.0, 1.0)).all(), f"expected booleans (or 0 and 1), got {got.tolist()[:8]}"
+    return got.astype(bool)
+
+
+def _expect_mask(got, used, z_mean, hint):
+    wrong = np.flatnonzero(got != used)
+    if wrong.size:
+        j = int(wrong[0])
+        kind = "in use" if used[j] else "collapsed"
+        raise AssertionError(
+            f"{wrong.size} of {len(used)} dimensions marked wrongly, e.g. dimension {j}: it is {kind} (its mean goes "
+            f"from {z_mean[:, j].min():.3f} to {z_mean[:, j].max():.3f} over the {len(z_mean)} images), expected "
+            f"{bool(used[j])}, got {bool(got[j])}; {hint}")
+
+
+class TestActiveDimensions:
+    exercise = "active_dimensions"
+
+    @points(2)
+    def test_finds_the_dimensions_in_use(self, student):
+        rng = _fresh(30)
+        for _ in range(4):
+            used, z_mean, z_log_var = _mixed_batch(rng, (2, 400), (2, 24))
+            _expect_mask(_mask(student, z_mean, z_log_var), used, z_mean,
+                         MOVES_WITH_THE_IMAGE + "; sigma near 1 is the prior's width")
+
+    @points(2)
+    def test_a_collapsed_dimension_away_from_zero(self, student):
+        # Collapsed means at +-0.5 to +-3: the same number for every image, so nothing about the image,
+        # though their KL is far from 0 and their means far from 0.
+        rng = _fresh(31)
+        for _ in range(3):
+            used, z_mean, z_log_var = _mixed_batch(rng, (5, 300), (2, 16), away_from_zero=True)
+            _expect_mask(_mask(student, z_mean, z_log_var), used, z_mean,
+                         "a mean that is the same for every image tells the decoder nothing, wherever it sits")
+
+    @points(1)
+    def test_the_order_of_the_images_does_not_matter(self, student):
+        rng = _fresh(32)
+        used, z_mean, z_log_var = _mixed_batch(rng, (4, 200), (2, 12))
+        rows = rng.permutation(len(z_mean))
+        first = _mask(student, z_mean, z_log_var)
+        shuffled = _mask(student, z_mean[rows], z_log_var[rows])
+        assert np.array_equal(first, shuffled), (f"expected the same mask for the same images in another order, got "
+                                                 f"{first.astype(int).tolist()} and then {shuffled.astype(int).tolist()}: "
+                                                 f"use every image alike, not the first or the last")
+        _expect_mask(shuffled, used, z_mean[rows], MOVES_WITH_THE_IMAGE)
+
+    @points(1)
+    def test_permuted_dimensions_permute_the_mask(self, student):
+        rng = _fresh(33)
+        used, z_mean, z_log_var = _mixed_batch(rng, (4, 200), (3, 12))
+        columns = rng.permutation(len(used))
+        first = _mask(student, z_mean, z_log_var)
+        permuted = _mask(student, z_mean[:, columns], z_log_var[:, columns])
+        assert np.array_equal(permuted, first[columns]), (
+            f"expected the mask permuted as the dimensions were, {first[columns].astype(int).tolist()}, got "
+            f"{permuted.astype(int).tolist()}: judge each dimension by its own column alone")
+        _expect_mask(first, used, z_mean, MOVES_WITH_THE_IMAGE)
+
+    @points(2)
+    def test_all_in_use_or_none_any_size(self, student):
+        # Two images, or one dimension, or every dimension of one kind: a threshold relative to the
+        # other dimensions (the largest spread, the average) fails when no dimension is in use.
+        rng = _fresh(34)
+        sizes = [(2, int(rng.integers(2, 10)), True), (int(rng.integers(3, 100)), int(rng.integers(2, 10)), False),
+                 (2, 1, False), (int(rng.integers(3, 100)), 1, True), (int(rng.integers(3, 100)), 1, False)]
+        for m, d, kind in sizes:
+            used = np.full(d, kind)
+            z_mean, z_log_var = _latent_batch(rng, m, used)
+            _expect_mask(_mask(student, z_mean, z_log_var), used, z_mean,
+                         f"with {m} images and {d} dimension(s), all {'in use' if kind else 'collapsed'}: compare "
+                         f"each dimension with a fixed threshold, and make it work for two images")
+
+    @points(1)
+    def test_leaves_its_inputs_as_they_were(self, student):
+        used, z_mean, z_log_var = _mixed_batch(_fresh(35), (4, 100), (2, 10))
+        answer, mean_after, log_var_after = student.probe("active_dimensions_and_its_inputs_after", z_mean, z_log_var)
+        mask = finite(answer, "active_dimensions(z_mean, z_log_var)")
+        assert mask.shape == used.shape, f"expected shape {used.shape}, got shape {mask.shape}"
+        for name, before, after in (("z_mean", z_mean, mean_after), ("z_log_var", z_log_var, log_var_after)):
+            assert np.array_equal(as_array(after, name), before), (
+                f"active_dimensions changed the {name} it was given: work on a copy (-=, *= or a slice assignment "
+                f"write into the caller's array)")

@@ -5,8 +5,12 @@ decoder Dense(784) -> Reshape(28, 28), so the judge knows in closed form what ea
 point decodes to. A "painting" choice of weights (left half of each 28x28 tile = z[0], right
 half = z[1]) verifies the orientation of rows and columns and the linspace endpoints exactly;
 random weights drawn at grading time, with random n and span, check the whole picture.
-`interpolate` is checked on points drawn at grading time against the closed form. Every
-array returned is checked finite before it is compared.
+`interpolate` is checked on points drawn at grading time against the closed form.
+`choose_span` is judged by the properties its docstring states, on clouds of codes drawn at
+grading time (normal at any scale, heavy-tailed, with far outliers, off-centre, wider in z[1],
+small): the share of codes inside its square and its room against the smallest span holding
+99 %, and, through a probe, that it leaves the codes unchanged. Every array returned is checked
+finite before it is compared.
 No training: nothing here depends on a trained model.
 """
 
@@ -16,6 +20,7 @@ import numpy as np
 
 from autograder.hidden_tests.shared import fresh_rng as _fresh_rng
 from autograder.testing import finite, points
+from public_tests.checks_05_latent_space import COVERAGE, ROOM, smallest_span_holding
 
 TILE = 28
 
@@ -175,3 +180,107 @@ class TestInterpolate:
         end[0] = start[0]  # one coordinate that does not move
         got = _interpolate(student, start, end, 2)
         np.testing.assert_allclose(got, [start, end], atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- choose_span
+
+# choose_span's goal in numbers, COVERAGE and ROOM, and smallest_span_holding come from its public
+# checks: one definition for check() and the grader.
+
+def _span(student, codes, what):
+    """The student's span for the judge's ``codes`` (one positive finite number), and the codes afterwards."""
+    span, after = student.probe("choose_span_and_the_codes_after", codes)
+    one_number = not isinstance(span, bool) and (isinstance(span, (int, float)) or
+                                                 (isinstance(span, np.ndarray) and span.ndim == 0))
+    assert one_number, (
+        f"choose_span({what}) must return one number (a float), got "
+        + (f"an array of shape {span.shape}" if isinstance(span, np.ndarray) else f"{span!r}"[:80])
+        + ": the map is a square, one span for both coordinates")
+    span = float(finite(span, f"choose_span({what})"))
+    assert span > 0, f"choose_span({what}) = {span:.4g}; expected a positive span"
+    return span, after
+
+
+def _assert_a_good_span(student, codes, what):
+    """At least COVERAGE of the codes inside, and span <= ROOM x the smallest span holding 99 %."""
+    span, _ = _span(student, codes, what)
+    inside = float(np.mean(np.all(np.abs(codes) <= span, axis=1)))
+    assert inside >= COVERAGE - 1 / len(codes), (
+        f"choose_span({what}) = {span:.4g} holds {inside:.1%} of the codes; expected at least {COVERAGE:.0%}. "
+        "A code is inside only when both its coordinates are")
+    room = smallest_span_holding(codes, 0.99)
+    assert span <= ROOM * room, (
+        f"choose_span({what}) = {span:.4g}; expected at most {ROOM} x {room:.4g} = {ROOM * room:.4g} (the smallest "
+        "span holding 99 % of the codes, times 1.25): the square is wasted on empty plane. Does one far code "
+        "move your summary much?")
+
+
+def _normal(rng, m, scale=1.0):
+    return rng.normal(size=(m, 2)) * scale
+
+
+def _with_outliers(rng, m):
+    """N(0, I) codes, 0.3 % to 0.5 % of them (at least 2) moved to |z| = 30..60, random signs."""
+    codes = _normal(rng, m)
+    k = max(2, int(rng.uniform(0.003, 0.005) * m))
+    codes[rng.choice(m, k, replace=False)] = rng.choice([-1.0, 1.0], size=(k, 2)) * rng.uniform(30, 60, size=(k, 2))
+    return codes
+
+
+class TestChooseSpan:
+    exercise = "choose_span"
+
+    @points(1)
+    def test_one_positive_number_for_a_normal_cloud(self, student):
+        rng = _fresh_rng(60)
+        m = int(rng.integers(500, 5000))
+        _assert_a_good_span(student, _normal(rng, m), f"{m} codes from N(0, I)")
+
+    @points(2)
+    def test_clouds_of_any_scale(self, student):
+        # Scales drawn now, one smaller and one larger than N(0, I): a span of the codes, not of the VAE.
+        rng = _fresh_rng(61)
+        for scale in (rng.uniform(0.05, 0.3), rng.uniform(8.0, 40.0)):
+            m = int(rng.integers(300, 5000))
+            _assert_a_good_span(student, _normal(rng, m, scale), f"{m} codes from N(0, {scale:.3g}² I)")
+
+    @points(1)
+    def test_heavy_tails(self, student):
+        rng = _fresh_rng(62)
+        for _ in range(2):
+            m, df = int(rng.integers(1000, 8000)), float(rng.uniform(2.0, 4.0))
+            _assert_a_good_span(student, rng.standard_t(df, size=(m, 2)), f"{m} codes from Student's t, {df:.2f} dof")
+
+    @points(2)
+    def test_a_few_far_outliers(self, student):
+        rng = _fresh_rng(63)
+        for _ in range(2):
+            m = int(rng.integers(1000, 8000))
+            _assert_a_good_span(student, _with_outliers(rng, m), f"{m} codes from N(0, I), under 0.5 % of them at |z| = 30..60")
+
+    @points(2)
+    def test_off_centre_and_wider_in_z1(self, student):
+        rng = _fresh_rng(64)
+        m = int(rng.integers(500, 5000))
+        shift = rng.uniform(-3.0, -1.5, size=2)
+        _assert_a_good_span(student, _normal(rng, m) + shift, f"{m} codes from N(({shift[0]:.2f}, {shift[1]:.2f}), I)")
+        m, wider = int(rng.integers(500, 5000)), float(rng.uniform(2.5, 4.0))
+        _assert_a_good_span(student, _normal(rng, m) * np.array([1.0, wider]),
+                            f"{m} codes, z[1] {wider:.2f} times wider than z[0]")
+
+    @points(1)
+    def test_small_clouds(self, student):
+        rng = _fresh_rng(65)
+        for _ in range(3):
+            m = int(rng.integers(20, 200))
+            _assert_a_good_span(student, _normal(rng, m, rng.uniform(0.5, 2.0)), f"{m} codes")
+
+    @points(1)
+    def test_leaves_the_codes_unchanged(self, student):
+        rng = _fresh_rng(66)
+        codes = _normal(rng, int(rng.integers(500, 3000))) - rng.uniform(0.5, 1.5, size=2)
+        _, after = _span(student, codes, f"{len(codes)} codes")
+        after = finite(after, "the codes after choose_span")
+        assert after.shape == codes.shape and np.array_equal(after, codes), (
+            "choose_span changed the codes it was given; expected them unchanged (the caller plots them "
+            "afterwards): compute from them, do not write into them")

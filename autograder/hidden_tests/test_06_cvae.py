@@ -5,20 +5,25 @@ student's networks compared with the book's, built here with the student's weigh
 decoders that write their input into the image (built in the contestant by a probe, so
 which label and which z reached the decoder can be read off exactly); and the `CVAE`
 class's training steps compared, step for step, with the reference's from weights, digits,
-labels and noise drawn at grading time (``step_equivalence.py``): nothing is trained.
+labels and noise drawn at grading time (``step_equivalence.py``): nothing of those is trained.
+The one exception, `build_conditioned_decoder` (a design: where the label enters is the
+student's choice), is judged by its structure and by what it draws once the judge has trained
+it itself, from weights the judge draws (pass mark in autograder/thresholds.json).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from autograder import pictures
 from autograder.hidden_tests import step_equivalence as steps
 from autograder.hidden_tests.shared import as_numpy, f32
 from autograder.hidden_tests.shared import bce_per_image as _bce
 from autograder.hidden_tests.shared import fresh_rng as _fresh
 from autograder.hidden_tests.shared import kl_per_sample as _kl
-from autograder.testing import (expect_differs, expect_reference_function, expect_same_in_training, inference,
-                                expect_the_books_network_in_both_modes, finite, points)
+from autograder.hidden_tests.shared import once_per_judge
+from autograder.testing import (expect_differs, expect_reference_function, expect_same_in_training, expect_threshold,
+                                expect_the_books_network_in_both_modes, finite, grading_seed, inference, points)
 
 # What the reference's picture shows (autograder/reference_pictures/cvae/), for a class that trains like it.
 PICTURES = ["a row per requested digit, 0 to 9"]
@@ -346,3 +351,192 @@ class TestBlendLabels:
     def test_a_single_digit_is_one_hot(self, student):
         for digit, weight in ((7, 1.0), (int(_fresh(1).integers(0, 10)), float(_fresh(2).uniform(0.2, 9.0)))):
             np.testing.assert_allclose(_blended(student, {digit: weight}), np.eye(10)[digit], atol=1e-7)
+
+
+# ----------------------------------------------------------------------------- the conditioned decoder
+#
+# A design exercise: where and how the label enters is the student's choice. The judge rebuilds
+# the decoder here from its layer list (Keras' own layers only, no weights written into their
+# settings) and judges its structure, then trains it itself, from weights it draws, beside the
+# lesson's reference encoder (public_tests/conditioning.py holds the schedule and the measure,
+# which check() runs the same way): the weights the student's function returns decide nothing.
+
+LESSON = "06_cvae"
+CONDITIONED = "build_conditioned_decoder"
+CONDITIONED_PICTURE = "your decoder, trained by the grader: a row per requested digit, 0 to 9"
+# The schedule and the measure live in public_tests/conditioning.py (check() runs them too), which
+# the calibration fingerprint does not follow: the hash of the definitions the measured value
+# depends on is written here, so a change to them changes this module and asks for a
+# recalibration (tests/test_calibrate.py); the file's other rules may change freely.
+MEASURED_DEFINITIONS = ("LATENT_DIM", "NUM_CLASSES", "TRAIN_STEPS", "BATCH_SIZE", "LEARNING_RATE", "PER_DIGIT",
+                        "rebuilt", "train", "asked_for", "conditional_accuracy")
+CONDITIONING_AST_SHA256 = "32dd48ddc09058fbdb65ae6c1765fea20617fbad28e643724ff218b3d466263c"
+
+
+def conditioning_digest() -> str:
+    """SHA-256 of the syntax trees of MEASURED_DEFINITIONS in public_tests/conditioning.py (comments do not count)."""
+    from autograder.hidden_tests.shared import definitions_digest
+    from public_tests import conditioning
+
+    return definitions_digest(conditioning, MEASURED_DEFINITIONS)
+
+
+def _calibrated_conditioning():
+    """public_tests.conditioning, if it is the code the pass mark was calibrated with."""
+    from public_tests import conditioning
+
+    if conditioning_digest() != CONDITIONING_AST_SHA256:
+        raise RuntimeError("the measure in public_tests/conditioning.py changed since the pass mark was calibrated: set "
+                           "CONDITIONING_AST_SHA256 to conditioning_digest() and recalibrate lesson 06_cvae")
+    return conditioning
+
+
+def _requests(seed, n, latent_dim, scale=1.0):
+    """n judge-drawn requests: z (scaled) and one-hot labels, every digit among them when n >= 10."""
+    rng = _fresh(seed)
+    digits = rng.permutation(np.resize(np.arange(10), n))
+    return [f32(rng.normal(size=(n, latent_dim)) * scale), f32(np.eye(10)[digits])]
+
+
+def _conditioned(student, reference, latent_dim=2, seed=60):
+    """The student's decoder rebuilt in the judge (Keras' own layers; it must compute what its layers say)."""
+    from autograder.rebuild import local_model
+
+    return local_model(student.build_conditioned_decoder(latent_dim=latent_dim), reference.values,
+                       check_inputs=_requests(seed, 4, latent_dim), what="decoder")
+
+
+def _by_the_rules(rule, *args):
+    """``rule(*args)`` of public_tests/conditioning.py; its NotUsable as a failed check with its message."""
+    from public_tests import conditioning
+
+    try:
+        return rule(*args)
+    except conditioning.NotUsable as problem:
+        raise AssertionError(str(problem)) from None
+
+
+def _judged_images(model, inputs, what):
+    from public_tests import conditioning
+
+    return _by_the_rules(conditioning.expect_images, finite(inference(model, inputs), what), len(inputs[0]), what)
+
+
+class TestBuildConditionedDecoder:
+    exercise = CONDITIONED
+
+    @points(1)
+    def test_inputs_and_output(self, student, reference):
+        latent_dim = _latent_dim(61)
+        for size in (2, latent_dim):
+            model = _conditioned(student, reference, size, seed=62)
+            shapes = [tuple(s) for s in model.input_shape] if isinstance(model.input_shape, list) else model.input_shape
+            assert shapes == [(None, size), (None, 10)], \
+                f"latent_dim={size}: inputs {shapes}, expected [z (None, {size}), label (None, 10)] in that order"
+            assert tuple(model.output_shape) == (None, 28, 28, 1), \
+                f"latent_dim={size}: output shape {model.output_shape}, expected (None, 28, 28, 1)"
+
+    @points(1)
+    def test_within_the_budget(self, student, reference):
+        from public_tests.conditioning import BUDGET
+
+        from public_tests import conditioning
+
+        model = _conditioned(student, reference)
+        count = model.count_params()
+        assert count <= BUDGET, f"{count:,} weights at latent_dim=2; the budget is {BUDGET:,} (half the lesson's decoder)"
+        _by_the_rules(conditioning.expect_trainable_in_time, model)
+
+    @points(1)
+    def test_images_of_probabilities(self, student, reference):
+        # Judge-drawn requests, z far out too, blended labels: with the student's weights and with the judge's.
+        from public_tests import conditioning
+
+        z, labels = _requests(63, 32, 2, scale=8.0)
+        labels[:8] = f32(_fresh(64).dirichlet(np.ones(10), size=8))
+        model = _conditioned(student, reference)
+        _judged_images(model, [z, labels], "decoder's images")
+        model.set_weights(conditioning.drawn_weights(model, _fresh(65)))
+        _judged_images(model, [z, labels], "decoder's images with weights the grader drew")
+
+    @points(1)
+    def test_only_keras_layers_and_no_weights_in_them(self, student, reference):
+        # The grader trains the layers, never the weights handed in: their settings may not carry any.
+        from public_tests import conditioning
+
+        _by_the_rules(conditioning.rebuilt, _conditioned(student, reference), int(_fresh(66).integers(0, 2**31)))
+
+    @points(2)
+    def test_the_label_redraws_the_image(self, student, reference):
+        # With weights drawn here (every array, whatever the initializers), the same z and two
+        # different labels: most pixels change. A label read by one pixel, scaled by 0 or left unused fails.
+        from public_tests import conditioning
+
+        model = _conditioned(student, reference)
+        rng = _fresh(67)
+        model.set_weights(conditioning.drawn_weights(model, rng))
+        z = f32(rng.normal(size=(16, 2)))
+        first = rng.integers(0, 10, 16)
+        second = (first + rng.integers(1, 10, 16)) % 10
+        a = _judged_images(model, [z, f32(np.eye(10)[first])], "decoder's images")
+        b = _judged_images(model, [z, f32(np.eye(10)[second])], "decoder's images")
+        reach = conditioning.label_reach(a, b)
+        assert reach >= conditioning.REACH, \
+            (f"with the grader's weights, another label (same z) changed {reach:.1%} of the pixels, expected at least "
+             f"{conditioning.REACH:.0%}: the label must reach the whole image")
+
+    @points(3)
+    def test_trained_by_the_grader_it_draws_the_digit_asked_for(self, student, reference):
+        accuracy = once_per_judge((CONDITIONED, grading_seed(), id(student.connection)),
+                                  lambda: measure_conditioned_decoder(student, reference, grading_seed()))["accuracy"]
+        expect_threshold(LESSON, CONDITIONED, "accuracy", accuracy,
+                         "share of the requested digits the classifier recognises")
+
+
+def _mnist():
+    """MNIST's training digits and one-hot labels, loaded in the judge once (the contestant sees no data)."""
+    def load():
+        from aecourse.datasets import load_mnist
+
+        (x_train, y_train), _ = load_mnist()
+        return x_train, np.eye(10, dtype="float32")[y_train]
+
+    return once_per_judge(("mnist training digits",), load)
+
+
+def _classifier():
+    from aecourse.classifier import load_reference_classifier
+
+    return once_per_judge(("reference classifier",), load_reference_classifier)
+
+
+def measure_conditioned_decoder(student, reference, seed: int) -> dict[str, float]:
+    """Train the student's decoder (rebuilt, weights drawn here) with the reference encoder; the classifier's verdict.
+
+    accuracy  the share of requested digits (PER_DIGIT of each, z ~ N(0, I)) the course's
+              classifier sees as the digit asked for, averaged over the ten digits
+    """
+    import keras
+
+    conditioning = _calibrated_conditioning()
+    model = _conditioned(student, reference)
+    if model.count_params() > conditioning.BUDGET:
+        raise AssertionError(f"your decoder has {model.count_params():,} weights, over the budget of "
+                             f"{conditioning.BUDGET:,}: the grader trains only decoders within it")
+    _by_the_rules(conditioning.expect_trainable_in_time, model)
+    decoder = _by_the_rules(conditioning.rebuilt, model, seed)
+    keras.utils.set_random_seed(seed)
+    encoder = reference.build_cvae_encoder(latent_dim=conditioning.LATENT_DIM)
+    images, labels = _mnist()
+    conditioning.train(encoder, decoder, images, labels, seed)
+    z, asked, digits = conditioning.asked_for(seed + 1)
+    drawn = _judged_images(decoder, [z, asked], "trained decoder's images")
+    shown = drawn.reshape(10, conditioning.PER_DIGIT, 28, 28)[:, :8]
+    pictures.record(CONDITIONED, CONDITIONED_PICTURE, np.concatenate(list(np.concatenate(list(shown), axis=1)), axis=1))
+    return {"accuracy": conditioning.conditional_accuracy(drawn, digits, _classifier())["accuracy"]}
+
+
+MEASURES = {"build_conditioned_decoder": measure_conditioned_decoder}  # a literal: autograder/registry.py reads it
+DIRECTIONS = {"accuracy": "max"}
+# A decoder that ignores the label draws the asked-for digit about one time in ten.
+BASELINES = {"accuracy": 0.1}

@@ -1,4 +1,4 @@
-"""Public checks of lesson 01_quickdraw: the binary reader and the rasterizer."""
+"""Public checks of lesson 01_quickdraw: the binary reader, the rasterizer and the centring of a drawing."""
 
 from __future__ import annotations
 
@@ -143,3 +143,114 @@ def agrees_with_the_course_rasterizer(ns):
                    hint="follow rules 1 and 2 to the letter: scale by size / 256 in integer arithmetic, on Python ints "
                         "(uint8 wraps around at 256, the trap in the exercise's text), and round as rule 2 says: "
                         "Python's round() sends halves to the even neighbour.")
+
+
+# ----------------------------------------------------------------------------- center_drawing
+
+def _centred(ns, strokes):
+    """The student's centred drawing, its form checked; as [(x, y)] int64 arrays for the arithmetic."""
+    got = ns.center_drawing(strokes)
+    expect(isinstance(got, list) and len(got) == len(strokes),
+           "center_drawing should return a new list with one (x, y) pair per stroke",
+           expected=f"a list of {len(strokes)} pairs", got=f"{type(got).__name__} of {len(got)}"
+           if hasattr(got, "__len__") else type(got).__name__,
+           hint="the result is a drawing's strokes again, in the same order, so lesson 1's other functions can use it.")
+    moved = []
+    for k, (pair, (x, _)) in enumerate(zip(got, strokes)):
+        expect(isinstance(pair, (tuple, list)) and len(pair) == 2, f"stroke {k} is not an (x, y) pair", got=pair)
+        arrays = [np.asarray(values) for values in pair]
+        expect(all(a.dtype == np.uint8 for a in arrays), f"stroke {k}: the coordinates should be uint8 arrays",
+               expected="uint8", got=" and ".join(str(a.dtype) for a in arrays),
+               hint="a centred drawing is still a Quick Draw drawing: one byte per coordinate, as the reader gives them.")
+        expect(all(a.shape == (len(x),) for a in arrays), f"stroke {k} gained or lost points",
+               expected=f"{len(x)} x and {len(x)} y values", got=" and ".join(str(a.shape) for a in arrays),
+               hint="moving a drawing moves every point and adds or drops none, one-point strokes included.")
+        moved.append(tuple(a.astype(np.int64) for a in arrays))
+    return moved
+
+
+def _one_offset(strokes, moved):
+    """(dx, dy), after checking that every point of every stroke moved by it."""
+    shifts = [{int(b) - int(a) for values, new in zip(axis_in, axis_out) for a, b in zip(values, new)}
+              for axis_in, axis_out in (([x for x, _ in strokes], [x for x, _ in moved]),
+                                        ([y for _, y in strokes], [y for _, y in moved]))]
+    expect(len(shifts[0]) == 1 and len(shifts[1]) == 1,
+           "the drawing was not moved as a whole: its points moved by different amounts",
+           expected="one (dx, dy) for every point of every stroke", got=f"x moved by {sorted(shifts[0])[:6]}, "
+           f"y by {sorted(shifts[1])[:6]}",
+           hint="moving keeps every distance between points, across strokes too, and order within a stroke; "
+                "a value that wrapped around at 256 has moved by a different amount than its neighbours.")
+    return shifts[0].pop(), shifts[1].pop()
+
+
+def _margins(moved):
+    xs = np.concatenate([x for x, _ in moved])
+    ys = np.concatenate([y for _, y in moved])
+    return int(xs.min()), 255 - int(xs.max()), int(ys.min()), 255 - int(ys.max())
+
+
+def _expect_centred(strokes, moved, what):
+    left, right, top, bottom = _margins(moved)
+    expect(abs(left - right) <= 1 and abs(top - bottom) <= 1, f"{what}: the empty margins are not equal",
+           expected="|left - right| <= 1 and |top - bottom| <= 1",
+           got=f"left {left}, right {right}, top {top}, bottom {bottom}",
+           hint="a margin is the space between the frame's edge and the drawing's outermost point on that side. "
+                "Which of the drawing's points decide it, and does your method look at those?")
+
+
+@public_check("center_drawing")
+def keeps_the_strokes_and_their_points(ns):
+    """returns one uint8 (x, y) pair per stroke, as long as the input's"""
+    strokes = [(np.array([0, 40, 80], np.uint8), np.array([0, 30, 0], np.uint8)),
+               (np.array([20], np.uint8), np.array([10], np.uint8))]
+    _centred(ns, strokes)
+
+
+@public_check("center_drawing")
+def moves_a_corner_drawing_into_the_middle(ns):
+    """a drawing pressed into the top-left corner, its points bunched near the top, lands in the middle unchanged"""
+    # Google-style: x spans 0..255 (the longer side), y 0..100; most points near y = 0.
+    strokes = [(np.array([0, 60, 120, 180, 255], np.uint8), np.array([0, 4, 0, 4, 0], np.uint8)),
+               (np.array([30, 31, 32, 33, 34, 35], np.uint8), np.array([2, 3, 2, 3, 2, 3], np.uint8)),
+               (np.array([128, 128], np.uint8), np.array([10, 100], np.uint8))]
+    moved = _centred(ns, strokes)
+    dx, dy = _one_offset(strokes, moved)
+    expect(dx == 0, "the drawing spans the whole width: it cannot move sideways", expected="dx = 0", got=f"dx = {dx}",
+           hint="with no room on either side, the margins are already equal.")
+    _expect_centred(strokes, moved, "a drawing in the top-left corner")
+
+
+@public_check("center_drawing")
+def moves_all_strokes_by_one_offset(ns):
+    """a small stroke and a large one move together, keeping their distance"""
+    strokes = [(np.array([10, 20], np.uint8), np.array([10, 20], np.uint8)),
+               (np.array([50, 190, 120], np.uint8), np.array([40, 40, 160], np.uint8))]
+    moved = _centred(ns, strokes)
+    _one_offset(strokes, moved)
+    _expect_centred(strokes, moved, "two strokes")
+
+
+@public_check("center_drawing")
+def moves_a_drawing_on_the_far_side_back_without_wrapping(ns):
+    """a uint8 drawing at the bottom right moves left and up, no coordinate wrapping around"""
+    strokes = [(np.array([150, 250, 200], np.uint8), np.array([180, 255, 200], np.uint8)),
+               (np.array([170], np.uint8), np.array([190], np.uint8))]
+    moved = _centred(ns, strokes)
+    dx, dy = _one_offset(strokes, moved)
+    expect(dx < 0 and dy < 0, "the drawing should move left and up, towards the middle", expected="dx < 0, dy < 0",
+           got=f"dx = {dx}, dy = {dy}", hint="uint8 values cannot go below 0: 100 - 150 wraps around to 206. "
+                                             "Do the arithmetic on numbers that can be negative.")
+    _expect_centred(strokes, moved, "a drawing at the bottom right")
+
+
+@public_check("center_drawing")
+def leaves_a_full_frame_drawing_in_place(ns):
+    """a drawing that spans the frame (with one-point strokes) does not move"""
+    strokes = [(np.array([0, 255], np.uint8), np.array([10, 245], np.uint8)),
+               (np.array([128], np.uint8), np.array([128], np.uint8)),
+               (np.array([64], np.uint8), np.array([99], np.uint8))]
+    moved = _centred(ns, strokes)
+    offset = _one_offset(strokes, moved)
+    expect(offset == (0, 0), "a drawing that is already centred, edge to edge, should stay where it is",
+           expected=(0, 0), got=offset, hint="the margins are 0 and 0 sideways and 10 and 10 up and down: already equal. "
+                                               "Is the middle of 0..255 at 127.5, or elsewhere in your arithmetic?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from public_tests.framework import expect, public_check
+from public_tests.framework import NotRunHere, expect, public_check
 from public_tests.model_modes import same_while_training
 
 BOOK_WEIGHTS = 35_085  # the book's network on 32x32x1 inputs with a 128-number waist
@@ -143,3 +143,114 @@ def codes_are_the_same_while_training(ns):
     """the encoder gives the same codes in training mode (as fit runs it)"""
     encoder = ns.extract_encoder(ns.build_autoencoder())
     same_while_training(encoder, np.random.default_rng(3).random((2, 32, 32, 1)).astype("float32"), "encoder")
+
+
+# ----------------------------------------------------------------------------- the design under a budget
+# The rules, the training and the measure are public_tests/small_autoencoder.py's, the grader's own:
+# check() rebuilds both halves from their layers, gives them weights of its own and trains them as the
+# grader does, beside the dense design.
+
+def _halves(ns):
+    import keras
+
+    halves = ns.build_small_autoencoder()
+    expect(isinstance(halves, (tuple, list)) and len(halves) == 2, "build_small_autoencoder should return two models",
+           expected="(encoder, decoder)", got=type(halves).__name__,
+           hint="return the two halves apart, the encoder first; the grader joins them itself.")
+    for model, what in zip(halves, ("encoder", "decoder")):
+        expect(isinstance(model, keras.Model), f"the {what} is not a keras.Model", got=type(model).__name__,
+               hint="build each half from its own keras.Input and return the keras.Model, not a layer or a tensor.")
+    return halves
+
+
+def _usable(rule, *args, hint):
+    from public_tests import small_autoencoder
+
+    try:
+        return rule(*args)
+    except small_autoencoder.NotUsable as problem:
+        expect(False, str(problem), hint=hint)
+
+
+SHAPES_HINT = ("write down each layer's output shape, from 32x32x1 down to the code and back: every halving needs "
+               "its doubling, 'valid' padding shrinks the image, and the last layer leaves one channel.")
+
+
+@public_check("build_small_autoencoder")
+def small_autoencoder_shapes(ns):
+    """returns (encoder, decoder): (32, 32, 1) images to a code of at most 32 numbers, and that code to (32, 32, 1) images"""
+    from public_tests import small_autoencoder
+
+    encoder, decoder = _halves(ns)
+    _usable(small_autoencoder.expect_halves, encoder, decoder, hint=SHAPES_HINT)
+    images = np.random.default_rng(4).random((3, 32, 32, 1)).astype("float32")
+    drawn = np.asarray(decoder(encoder(images, training=False), training=False))
+    expect(drawn.shape == (3, 32, 32, 1), "decoder(encoder(images)) does not give images back", expected=(3, 32, 32, 1),
+           got=drawn.shape, hint=SHAPES_HINT)
+
+
+@public_check("build_small_autoencoder")
+def small_autoencoder_within_the_budget(ns):
+    """at most 70,000 weights in the encoder and the decoder together, and work the grader has time to train"""
+    from public_tests import small_autoencoder
+
+    _usable(small_autoencoder.expect_within_budget, *_halves(ns),
+            hint="count each layer's weights before you build: a Dense layer costs inputs x units + units, a "
+                 "convolution kernel height x width x channels in x filters + filters, and its work is its kernel "
+                 "times the positions it is applied at. Where do most of yours go?")
+
+
+@public_check("build_small_autoencoder")
+def small_autoencoder_draws_probabilities(ns):
+    """its images are finite and in [0, 1] for any image or code, with its weights and with drawn ones"""
+    from public_tests import small_autoencoder
+    from public_tests.conditioning import drawn_weights
+
+    encoder, decoder = _halves(ns)
+    _usable(small_autoencoder.expect_halves, encoder, decoder, hint=SHAPES_HINT)
+    rng = np.random.default_rng(5)
+    images = (rng.random((8, 32, 32, 1)) * 6 - 1).astype("float32")
+    codes = (rng.normal(size=(8, *small_autoencoder.code_shape(encoder))) * 8).astype("float32")
+    hint = "a probability of ink per pixel: which activation keeps any number in [0, 1]? The last layer needs it."
+    for label in ("your images", "your images with other weights"):
+        for inputs in (np.asarray(encoder(images, training=False)), codes):
+            _usable(small_autoencoder.expect_images, np.asarray(decoder(inputs, training=False)), 8, label, hint=hint)
+        encoder.set_weights(drawn_weights(encoder, rng))
+        decoder.set_weights(drawn_weights(decoder, rng))
+
+
+@public_check("build_small_autoencoder")
+def small_autoencoder_rebuilds_from_its_layers(ns):
+    """only Keras' own layers, and no weights written into them: both halves rebuild from their layer lists"""
+    from public_tests import small_autoencoder
+
+    for model, what in zip(_halves(ns), ("encoder", "decoder")):
+        _usable(small_autoencoder.rebuilt, model, 0, what,
+                hint="build each half from keras.Input and Keras' layers, and let training find the weights.")
+
+
+@public_check("build_small_autoencoder")
+def small_autoencoder_beats_the_dense_design(ns):
+    """trained as the grader trains it (200 steps, fresh weights), it redraws held-out cats better than the dense design"""
+    from aecourse.datasets import load_cats
+    from public_tests import small_autoencoder as schedule
+
+    encoder, decoder = _halves(ns)
+    try:
+        cats = load_cats(limit=2000)
+    except Exception as error:  # noqa: BLE001 - no data where this runs (the grader's sandbox has none)
+        raise NotRunHere("the cats are not available here, so this check could not train your design; "
+                         "the hidden test that trains it decides the points "
+                         f"({type(error).__name__}: {str(error)[:80]})") from None
+    held_out = {}
+    for name, halves in (("yours", (encoder, decoder)), ("dense", schedule.dense_design())):
+        trained = _usable(schedule.trained, *halves, cats.x_train, 0,
+                          hint="see the checks above: the grader trains only halves that follow the rules.")
+        held_out[name] = _usable(schedule.held_out_cross_entropy, trained, cats.x_test,
+                                 hint="the trained images must stay finite and in [0, 1].")
+    ratio = held_out["yours"] / held_out["dense"]
+    expect(ratio <= schedule.PASS_MARK, "after the grader's short training, your design does not redraw held-out cats "
+           "clearly better than the dense one", expected=f"held-out cross-entropy at most {schedule.PASS_MARK} x the dense "
+           "design's", got=f"{held_out['yours']:.4f} against {held_out['dense']:.4f}: {ratio:.3f} x",
+           hint="the dense design gives every pixel weights of its own; what kind of layer reuses what it learns at "
+                "every position, and how few weights does it need for that?")

@@ -358,3 +358,82 @@ def vae_is_the_same_in_training(ns):
 
     steps = public_steps(ns.build_encoder, ns.build_decoder, ns.VAE, labelled=False)
     expect_the_same_in_training(steps[3])
+
+
+# ----------------------------------------------------------------------------- active dimensions
+# Six images, four dimensions: 0 and 2 in use (means that differ from image to image, sigma well
+# below 1); 1 collapsed at 0 and 3 collapsed at 1.5 (one mean for every image, log variance 0).
+
+_USED_MEANS = [[-1.2, 0.4], [0.3, -0.9], [1.1, 0.2], [-0.4, 1.3], [0.8, -0.5], [-0.6, -0.7]]
+
+
+def _four_dimensions():
+    """(z_mean, z_log_var) of the six images above, and the mask they should give."""
+    wobble = np.array([0.004, -0.003, 0.002, -0.005, 0.001, 0.003])
+    used = np.array(_USED_MEANS)
+    z_mean = np.stack([used[:, 0], wobble, used[:, 1], 1.5 + wobble[::-1]], axis=1)
+    z_log_var = np.stack([np.full(6, -3.0), wobble, np.full(6, -2.0), -wobble], axis=1)
+    return _float32(z_mean), _float32(z_log_var), np.array([True, False, True, False])
+
+
+def _mask(ns, z_mean, z_log_var):
+    return np.asarray(_numpy(ns.active_dimensions(z_mean, z_log_var)))
+
+
+def _expect_mask(got, expected, message, hint):
+    expect(got.shape == expected.shape, "return one True/False per latent dimension", expected=expected.shape,
+           got=got.shape, hint="the answer is about the dimensions (the columns), one per column: which axis are "
+                               "the images?")
+    expect(got.dtype == bool or np.isin(got, (0, 1)).all(), "return booleans (or 0 and 1)", got=got.tolist(),
+           hint="a comparison with your threshold gives booleans.")
+    expect(np.array_equal(got.astype(bool), expected), message, expected=expected.tolist(),
+           got=got.astype(bool).tolist(), hint=hint)
+
+
+@public_check("active_dimensions")
+def active_dimensions_of_four(ns):
+    """Dimensions 0 and 2 vary with the image; 1 sits at 0 and 3 sits at 1.5 for every image"""
+    z_mean, z_log_var, expected = _four_dimensions()
+    _expect_mask(_mask(ns, z_mean, z_log_var), expected, "the wrong dimensions are marked as used",
+                 hint="dimension 3 has the same mean, 1.5, for every image and sigma 1: it tells the decoder "
+                      "nothing about the image, though its KL is not 0. And a dimension whose sigma is 1 is as "
+                      "wide as the prior: is that a used one?")
+
+
+@public_check("active_dimensions")
+def active_dimensions_whatever_the_order(ns):
+    """Reordering the images changes nothing; reordering the dimensions reorders the mask"""
+    z_mean, z_log_var, expected = _four_dimensions()
+    rows, columns = [5, 2, 0, 4, 1, 3], [3, 0, 1, 2]
+    _expect_mask(_mask(ns, z_mean[rows], z_log_var[rows]), expected,
+                 "the images in another order gave another mask",
+                 hint="which dimensions the encoder uses does not depend on the order the images came in: "
+                      "look at all of them together, not at the first or the last.")
+    _expect_mask(_mask(ns, z_mean[:, columns], z_log_var[:, columns]), expected[columns],
+                 "the dimensions in another order gave a mask that is not reordered the same way",
+                 hint="judge each dimension (column) by its own values, and no one column by the others.")
+
+
+@public_check("active_dimensions")
+def active_dimensions_all_or_none(ns):
+    """Two images: both dimensions in use; then one dimension, collapsed at -0.8"""
+    z_mean, z_log_var = _float32([[0.9, -0.5], [-0.7, 1.1]]), _float32([[-2.5, -4.0], [-2.0, -3.5]])
+    _expect_mask(_mask(ns, z_mean, z_log_var), np.array([True, True]), "two images, both dimensions in use",
+                 hint="the means move by 1.6 from one image to the other, and sigma is far below 1: does your "
+                      "criterion work with only two images?")
+    z_mean, z_log_var = _float32([[-0.8], [-0.805], [-0.797]]), _float32([[0.003], [-0.002], [0.001]])
+    _expect_mask(_mask(ns, z_mean, z_log_var), np.array([False]), "one dimension, collapsed at -0.8",
+                 hint="a batch may have no dimension in use: compare each dimension with a fixed threshold, "
+                      "not with the other dimensions.")
+
+
+@public_check("active_dimensions")
+def active_dimensions_leaves_its_inputs(ns):
+    """z_mean and z_log_var are the same after the call"""
+    z_mean, z_log_var, _ = _four_dimensions()
+    mean_before, log_var_before = z_mean.copy(), z_log_var.copy()
+    _mask(ns, z_mean, z_log_var)
+    expect(np.array_equal(z_mean, mean_before) and np.array_equal(z_log_var, log_var_before),
+           "active_dimensions changed the arrays it was given",
+           hint="the caller still needs them: work on copies (an in-place operation such as -= or a "
+                "slice assignment writes into the caller's array).")

@@ -1,4 +1,4 @@
-"""Public checks of lesson 05_latent_space: a fake decoder that paints its input, small exact cases."""
+"""Public checks of lesson 05_latent_space: a fake decoder that paints its input, small exact cases, clouds of codes."""
 
 from __future__ import annotations
 
@@ -97,3 +97,75 @@ def interpolate_endpoints(ns):
     expect(got.shape == (10, 32), "wrong shape", expected=(10, 32), got=got.shape)
     expect(np.allclose(got[0], start, atol=1e-5) and np.allclose(got[-1], end, atol=1e-5),
            "the path should start at z_start and end at z_end", hint="include both endpoints.")
+
+
+# ----------------------------------------------------------------------------- choose_span
+
+COVERAGE = 0.90   # at least this share of the codes inside the square
+ROOM = 1.25       # the span at most this many times the smallest one that holds 99 % of the codes
+
+
+def smallest_span_holding(codes, share):
+    """The smallest span whose square [-span, span]^2 holds at least ``share`` of the codes."""
+    farthest = np.sort(np.max(np.abs(np.asarray(codes, dtype="float64")), axis=1))
+    return float(farthest[int(np.ceil(share * len(farthest))) - 1])
+
+
+def _expect_a_good_span(ns, codes, what):
+    """The student's span for ``codes``: one positive finite number, enough codes inside, no wasted room."""
+    before = np.array(codes)
+    span = ns.choose_span(codes)
+    expect(np.array_equal(codes, before), f"choose_span changed the codes it was given ({what})",
+           hint="the codes belong to the caller (the lesson plots them afterwards): work on what you compute "
+                "from them, not on the array itself.")
+    value = np.asarray(span).item() if np.ndim(span) == 0 else None
+    expect(isinstance(value, (int, float)) and not isinstance(value, bool),
+           f"choose_span should return one number ({what})", expected="one float",
+           got=f"{type(span).__name__} of shape {np.shape(span)}",
+           hint="the map is a square: one span for both coordinates, the same on each side of 0.")
+    span = float(span)
+    expect(np.isfinite(span) and span > 0, f"the span should be positive and finite ({what})", got=span)
+    inside = float(np.mean(np.all(np.abs(codes) <= span, axis=1)))
+    expect(inside >= COVERAGE - 1 / len(codes), f"too few codes inside the square ({what})",
+           expected=f"at least {COVERAGE:.0%}", got=f"{inside:.1%} with span {span:.3g}",
+           hint="a code is inside only when both of its coordinates are; and a cloud may be wider in one "
+                "direction, or sit off the origin.")
+    room = smallest_span_holding(codes, 0.99)
+    expect(span <= ROOM * room, f"the square is wasted on empty plane ({what})",
+           expected=f"span <= {ROOM} x {room:.3g} (the smallest span holding 99 % of the codes) = {ROOM * room:.3g}",
+           got=f"{span:.3g}", hint="a few codes very far out should not decide the span: which summaries of the "
+                                   "codes does one far code move a lot, and which hardly at all?")
+    return span
+
+
+@public_check("choose_span")
+def a_round_cloud(ns):
+    """a round normal cloud of 2,000 codes: one positive float, at least 90 % inside, no wasted room"""
+    _expect_a_good_span(ns, np.random.default_rng(0).normal(size=(2000, 2)), "2,000 codes from N(0, I)")
+
+
+@public_check("choose_span")
+def clouds_of_other_sizes(ns):
+    """the same cloud shrunk ten times, then grown ten times: the span follows"""
+    codes = np.random.default_rng(1).normal(size=(1000, 2))
+    small = _expect_a_good_span(ns, 0.1 * codes, "N(0, I) codes times 0.1")
+    large = _expect_a_good_span(ns, 10.0 * codes, "N(0, I) codes times 10")
+    expect(large > 50 * small, "the span should grow with the cloud", got=f"{small:.3g} and {large:.3g}",
+           hint="the right span depends on the codes it is given: a VAE trained differently spreads them differently.")
+
+
+@public_check("choose_span")
+def a_cloud_with_far_outliers(ns):
+    """2,000 normal codes and 8 far outliers at |z| = 50: the outliers do not stretch the map"""
+    rng = np.random.default_rng(2)
+    codes = rng.normal(size=(2000, 2))
+    codes[rng.choice(2000, 8, replace=False)] = rng.choice([-50.0, 50.0], size=(8, 2))
+    _expect_a_good_span(ns, codes, "N(0, I) and 8 codes at |z| = 50")
+
+
+@public_check("choose_span")
+def a_cloud_wide_in_z1_and_off_centre(ns):
+    """a cloud three times wider in z[1] than in z[0], then the same cloud shifted to (-2, -2)"""
+    codes = np.random.default_rng(3).normal(size=(1500, 2)) * np.array([1.0, 3.0])
+    _expect_a_good_span(ns, codes, "z[1] three times wider than z[0]")
+    _expect_a_good_span(ns, codes - 2.0, "centred on (-2, -2)")

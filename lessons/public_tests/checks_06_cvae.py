@@ -1,10 +1,11 @@
-"""Public checks of lesson 06_cvae: shapes, weight counts, and a fake decoder that shows its input."""
+"""Public checks of lesson 06_cvae: shapes, weight counts, a fake decoder that shows its input, and the conditioned
+decoder trained as the grader trains it."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from public_tests.framework import expect, public_check
+from public_tests.framework import NotRunHere, expect, public_check
 from public_tests.model_modes import same_while_training
 
 
@@ -286,3 +287,143 @@ def cvae_is_the_same_in_training(ns):
 
     steps = public_steps(ns.build_cvae_encoder, ns.build_cvae_decoder, ns.CVAE, labelled=True)
     expect_the_same_in_training(steps[3])
+
+
+# ----------------------------------------------------------------------------- the conditioned decoder
+# The rules and the training are public_tests/conditioning.py's, the grader's own: check() rebuilds
+# the decoder from its layers, gives it weights of its own and trains it as the grader does.
+
+# The grader's calibrated pass mark (autograder/thresholds.json: 06_cvae, build_conditioned_decoder,
+# accuracy) rounded up to a whole per cent; tests/test_conditioned_decoder.py keeps the two together.
+PASS_MARK = 0.79
+
+def _requests(n=16, latent_dim=2, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return [_float32(rng.normal(size=(n, latent_dim)) * scale), _float32(np.eye(10)[rng.permutation(np.resize(np.arange(10), n))])]
+
+
+def _conditioned_images(model, inputs, what="your decoder's images"):
+    from public_tests import conditioning
+
+    try:
+        return conditioning.expect_images(_numpy(model(inputs, training=False)), len(inputs[0]), what)
+    except conditioning.NotUsable as problem:
+        expect(False, str(problem), hint="the last layer must squeeze any number into [0, 1], and the images have a "
+                                         "channel axis: (28, 28, 1).")
+
+
+def _rebuilt(model, seed=0):
+    from public_tests import conditioning
+
+    try:
+        return conditioning.rebuilt(model, seed)
+    except conditioning.NotUsable as problem:
+        expect(False, str(problem), hint="build a keras.Model from keras.Input and Keras' layers (Concatenate, Dense, "
+                                         "Multiply, Add, Reshape...), and let training find the weights.")
+
+
+@public_check("build_conditioned_decoder")
+def conditioned_decoder_inputs_and_output(ns):
+    """takes [z, label] and returns (batch, 28, 28, 1) images, for latent_dim=2 and 5"""
+    for latent_dim in (2, 5):
+        model = ns.build_conditioned_decoder(latent_dim=latent_dim)
+        shapes = [tuple(s) for s in model.input_shape] if isinstance(model.input_shape, list) else model.input_shape
+        expect(shapes == [(None, latent_dim), (None, 10)], f"wrong inputs for latent_dim={latent_dim}",
+               expected=[(None, latent_dim), (None, 10)], got=shapes,
+               hint="two inputs, in this order: z (latent_dim numbers), then the one-hot label (10).")
+        images = _numpy(model(_requests(4, latent_dim), training=False))
+        expect(images.shape == (4, 28, 28, 1), "wrong output shape", expected=(4, 28, 28, 1), got=images.shape,
+               hint="784 pixels per image, shaped as a 28 x 28 image with one channel.")
+
+
+@public_check("build_conditioned_decoder")
+def conditioned_decoder_within_the_budget(ns):
+    """at most 268,552 weights at latent_dim=2 (half the lesson's decoder), and quick enough to train"""
+    from public_tests.conditioning import BUDGET
+
+    from public_tests import conditioning
+
+    model = ns.build_conditioned_decoder(latent_dim=2)
+    count = model.count_params()
+    expect(count <= BUDGET, "over the budget", expected=f"at most {BUDGET:,}", got=f"{count:,}",
+           hint="each unit of the last hidden layer costs 785 weights in the output layer: count before you build.")
+    try:
+        conditioning.expect_trainable_in_time(model)
+    except conditioning.NotUsable as problem:
+        expect(False, str(problem), hint="the grader trains every answer for the same short time: keep the layers "
+                                         "small enough that a step stays quick.")
+
+
+@public_check("build_conditioned_decoder")
+def conditioned_decoder_draws_probabilities(ns):
+    """its images are in [0, 1] for any z and label, with its weights and with drawn ones"""
+    from public_tests import conditioning
+
+    inputs = _requests(16, scale=8.0)
+    inputs[1][:4] = _float32(np.random.default_rng(1).dirichlet(np.ones(10), size=4))  # blended labels too
+    model = ns.build_conditioned_decoder(latent_dim=2)
+    _conditioned_images(model, inputs)
+    model.set_weights(conditioning.drawn_weights(model, np.random.default_rng(2)))
+    _conditioned_images(model, inputs, "your decoder's images with other weights")
+
+
+@public_check("build_conditioned_decoder")
+def conditioned_decoder_rebuilds_from_its_layers(ns):
+    """only Keras' own layers, and no weights written into them: it rebuilds from its layer list"""
+    _rebuilt(ns.build_conditioned_decoder(latent_dim=2))
+
+
+@public_check("build_conditioned_decoder")
+def conditioned_decoder_redraws_with_the_label(ns):
+    """the same z with another label redraws most of the image (with drawn weights)"""
+    from public_tests import conditioning
+
+    model = ns.build_conditioned_decoder(latent_dim=2)
+    rng = np.random.default_rng(3)
+    model.set_weights(conditioning.drawn_weights(model, rng))
+    z = _float32(rng.normal(size=(16, 2)))
+    first = rng.integers(0, 10, 16)
+    second = (first + rng.integers(1, 10, 16)) % 10
+    a = _conditioned_images(model, [z, _float32(np.eye(10)[first])])
+    b = _conditioned_images(model, [z, _float32(np.eye(10)[second])])
+    reach = conditioning.label_reach(a, b)
+    expect(reach >= conditioning.REACH, "the label hardly changes the image",
+           expected=f"at least {conditioning.REACH:.0%} of the pixels change", got=f"{reach:.1%}",
+           hint="follow the label input through your layers: does it reach the image, through every pixel, "
+                "and with a weight training can move?")
+
+
+@public_check("build_conditioned_decoder")
+def conditioned_decoder_learns_the_label(ns):
+    """trained as the grader trains it (200 steps, its own weights), it draws the digit asked for"""
+    import keras
+
+    from aecourse.classifier import load_reference_classifier
+    from aecourse.datasets import load_mnist
+    from public_tests import conditioning
+
+    model = ns.build_conditioned_decoder(latent_dim=2)
+    count = model.count_params()
+    expect(count <= conditioning.BUDGET, "not trained: the decoder is over the budget (see above)", got=f"{count:,}")
+    try:
+        conditioning.expect_trainable_in_time(model)
+    except conditioning.NotUsable:
+        expect(False, "not trained: the decoder is too slow to train (see above)")
+    decoder = _rebuilt(model, seed=0)
+    try:
+        (x_train, y_train), _ = load_mnist()
+    except Exception as error:  # noqa: BLE001 - no data where this runs (the grader's sandbox has none)
+        raise NotRunHere("MNIST is not available here, so this check could not train your decoder; "
+                         "the hidden test that trains it decides the points "
+                         f"({type(error).__name__}: {str(error)[:80]})") from None
+    keras.utils.set_random_seed(0)
+    encoder = conditioning.book_encoder()
+    conditioning.train(encoder, decoder, x_train, np.eye(10, dtype="float32")[y_train], seed=0)
+    z, asked, digits = conditioning.asked_for(seed=1)
+    images = _conditioned_images(decoder, [z, asked], "the trained decoder's images")
+    accuracy = conditioning.conditional_accuracy(images, digits, load_reference_classifier())
+    expect(accuracy["accuracy"] >= PASS_MARK, "after the grader's short training, the classifier rarely "
+           "sees the digit asked for", expected=f"at least {PASS_MARK:.0%}",
+           got=f"{accuracy['accuracy']:.1%} (per digit: {', '.join(f'{a:.0%}' for a in accuracy['per_digit'])})",
+           hint="a decoder that ignores its label scores about 10 %. Where does the label enter, and how many "
+                "layers must it cross before it shapes the pixels?")

@@ -62,4 +62,33 @@ BUGS = {
              '        points = [(int(x) * 32 // 256, int(y) * 32 // 256) for x, y in zip(xs, ys)]\n'),
         ]),
     ],
+    'center_drawing': [
+        ('the average of the points is moved to the centre, not the middle of the extent', [
+            ('    dx = (255 - max(xs) - min(xs)) // 2\n    dy = (255 - max(ys) - min(ys)) // 2\n',
+             '    dx = round(127.5 - sum(xs) / len(xs))\n    dy = round(127.5 - sum(ys) / len(ys))\n'),
+        ]),
+        ('uint8 arithmetic: 255 - largest - smallest wraps around for a drawing right of (or below) the middle', [
+            ('    xs = [int(v) for x, _ in strokes for v in x]\n    ys = [int(v) for _, y in strokes for v in y]\n',
+             '    xs = np.concatenate([np.asarray(x) for x, _ in strokes])\n'
+             '    ys = np.concatenate([np.asarray(y) for _, y in strokes])\n'),
+        ]),
+        ('each stroke centred on its own extent: the strokes no longer move together', [
+            ('    return [(np.array([int(v) + dx for v in x], dtype=np.uint8),\n'
+             '             np.array([int(v) + dy for v in y], dtype=np.uint8)) for x, y in strokes]\n',
+             '    return [(np.array([int(v) + (255 - int(max(x)) - int(min(x))) // 2 for v in x], dtype=np.uint8),\n'
+             '             np.array([int(v) + (255 - int(max(y)) - int(min(y))) // 2 for v in y], dtype=np.uint8))\n'
+             '            for x, y in strokes]\n'),
+        ]),
+        ('off by one: the middle taken as 256 // 2 = 128 (margins 2 apart on odd extents, 256 off the frame)', [
+            ('    dx = (255 - max(xs) - min(xs)) // 2\n    dy = (255 - max(ys) - min(ys)) // 2\n',
+             '    dx = 256 // 2 - (max(xs) + min(xs)) // 2\n    dy = 256 // 2 - (max(ys) + min(ys)) // 2\n'),
+        ]),
+        ('the cheat: stretched to fill the frame, so both margins are 0 (equal, but the drawing is changed)', [
+            ('    return [(np.array([int(v) + dx for v in x], dtype=np.uint8),\n'
+             '             np.array([int(v) + dy for v in y], dtype=np.uint8)) for x, y in strokes]\n',
+             '    wide, tall = max(max(xs) - min(xs), 1), max(max(ys) - min(ys), 1)\n'
+             '    return [(np.array([(int(v) - min(xs)) * 255 // wide for v in x], dtype=np.uint8),\n'
+             '             np.array([(int(v) - min(ys)) * 255 // tall for v in y], dtype=np.uint8)) for x, y in strokes]\n'),
+        ]),
+    ],
 }

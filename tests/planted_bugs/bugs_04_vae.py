@@ -152,4 +152,22 @@ BUGS = {
              '        return z_mean, z_log_var, self.decoder(self.norm(z))\n'),
         ]),
     ],
+    'active_dimensions': [
+        ("the size of the mean (mean of |z_mean|) instead of its spread: a dimension collapsed at 1.5 counts as used", [
+            ('    signal = z_mean.var(axis=0)', '    signal = np.abs(z_mean).mean(axis=0)'),
+        ]),
+        ("z_log_var alone, the wrong way round: a wide posterior (sigma near 1) read as a dimension in use", [
+            ('    return nats > 0.05', '    return np.mean(z_log_var, axis=0) > -0.5'),
+        ]),
+        ("the statistics taken over the dimensions (axis 1) instead of over the images: one value per image", [
+            ('z_mean.var(axis=0)', 'z_mean.var(axis=1)'),
+            ('dtype="float64")).mean(axis=0)', 'dtype="float64")).mean(axis=1)'),
+        ]),
+        ("the cheat: every dimension said to be in use, whatever the encoder did", [
+            ('    return nats > 0.05', '    return np.ones(np.shape(z_mean)[1], dtype=bool)'),
+        ]),
+        ("a threshold relative to the other dimensions (a tenth of the largest): wrong when none is in use", [
+            ('    return nats > 0.05', '    return nats > 0.1 * nats.max()'),
+        ]),
+    ],
 }

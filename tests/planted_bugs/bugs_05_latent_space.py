@@ -47,4 +47,32 @@ BUGS = {
              '    return ((1.0 - t) * end + t * start).astype("float32")\n'),
         ]),
     ],
+    'choose_span': [
+        ('the largest coordinate of any code: a few far outliers stretch the map', [
+            ('    return float(np.quantile(radius, 0.95))\n',
+             '    return float(np.max(radius))\n'),
+        ]),
+        ('the mean plus two standard deviations of the raw values: pulled by outliers, wrong off-centre', [
+            ('    return float(np.quantile(radius, 0.95))\n',
+             '    return float(np.mean(codes) + 2 * np.std(codes))\n'),
+        ]),
+        ('only the first coordinate looked at: a cloud wider in z[1] spills out of the square', [
+            ('    radius = np.max(np.abs(np.asarray(codes, dtype="float64")), axis=1)\n',
+             '    radius = np.abs(np.asarray(codes, dtype="float64")[:, 0])\n'),
+        ]),
+        ('the cheat: a constant that suits a VAE trained on N(0, I), whatever the codes', [
+            ('    return float(np.quantile(radius, 0.95))\n',
+             '    return 3.0\n'),
+        ]),
+        ('one span per coordinate: an array of shape (2,), not one number', [
+            ('    radius = np.max(np.abs(np.asarray(codes, dtype="float64")), axis=1)\n'
+             '    # A quantile ignores how far the last few codes lie: outliers cannot stretch the map.\n'
+             '    return float(np.quantile(radius, 0.95))\n',
+             '    return np.quantile(np.abs(np.asarray(codes, dtype="float64")), 0.975, axis=0)\n'),
+        ]),
+        ("absolute values taken in place: the caller's codes are changed", [
+            ('    radius = np.max(np.abs(np.asarray(codes, dtype="float64")), axis=1)\n',
+             '    radius = np.max(np.abs(codes, out=codes), axis=1)\n'),
+        ]),
+    ],
 }

@@ -123,4 +123,46 @@ BUGS = {
              '    return label / len(weights)\n'),
         ]),
     ],
+    'build_conditioned_decoder': [
+        ('the label ignored: it goes through a Dense layer whose output is never used', [
+            ('    hidden = layers.Dense(320, activation="relu")(layers.Concatenate()([z, label]))\n',
+             '    hidden = layers.Dense(320, activation="relu")(z)\n'
+             '    label_code = layers.Dense(16, activation="relu")(label)  # meant to be joined somewhere\n'),
+            ('    pixels = layers.Dense(NUM_PIXELS, activation="sigmoid")(layers.Concatenate()([hidden, label]))\n',
+             '    pixels = layers.Dense(NUM_PIXELS, activation="sigmoid")(hidden)\n'),
+        ]),
+        ("over the budget: the lesson's 512 hidden units before the output layer", [
+            ('layers.Dense(320, activation="relu")', 'layers.Dense(512, activation="relu")'),
+        ]),
+        ('a ReLU on the output instead of a sigmoid: pixels above 1', [
+            ('layers.Dense(NUM_PIXELS, activation="sigmoid")', 'layers.Dense(NUM_PIXELS, activation="relu")'),
+        ]),
+        ('the label joined to the output instead of the input: it only sets the last 10 pixels', [
+            ('    hidden = layers.Dense(320, activation="relu")(layers.Concatenate()([z, label]))\n',
+             '    hidden = layers.Dense(320, activation="relu")(z)\n'),
+            ('    pixels = layers.Dense(NUM_PIXELS, activation="sigmoid")(layers.Concatenate()([hidden, label]))\n',
+             '    pixels = layers.Concatenate()([layers.Dense(NUM_PIXELS - NUM_CLASSES, activation="sigmoid")(hidden), label])\n'),
+        ]),
+        ('the label scaled by 0 before it joins z (a weight meant to be tuned later)', [
+            ('    hidden = layers.Dense(320, activation="relu")(layers.Concatenate()([z, label]))\n',
+             '    hidden = layers.Dense(320, activation="relu")(layers.Concatenate()([z, layers.Rescaling(0.0)(label)]))\n'),
+            ('    pixels = layers.Dense(NUM_PIXELS, activation="sigmoid")(layers.Concatenate()([hidden, label]))\n',
+             '    pixels = layers.Dense(NUM_PIXELS, activation="sigmoid")(hidden)\n'),
+        ]),
+        # Replayed weights: the label acts only through a frozen table, filled with weights made
+        # elsewhere; the network itself never learns to use the label, and the grader draws its own.
+        ('replayed weights: the label acts through a frozen per-digit table pasted in, z alone is trained', [
+            ('    hidden = layers.Dense(320, activation="relu")(layers.Concatenate()([z, label]))\n',
+             '    hidden = layers.Dense(320, activation="relu")(z)\n'
+             '    table = layers.Dense(NUM_PIXELS, use_bias=False, trainable=False, name="digit_table")\n'),
+            ('    pixels = layers.Dense(NUM_PIXELS, activation="sigmoid")(layers.Concatenate()([hidden, label]))\n'
+             '    return keras.Model([z, label], layers.Reshape((28, 28, 1))(pixels), name="conditioned_decoder")\n',
+             '    logits = layers.Add()([layers.Dense(NUM_PIXELS)(hidden), table(label)])\n'
+             '    pixels = layers.Activation("sigmoid")(logits)\n'
+             '    model = keras.Model([z, label], layers.Reshape((28, 28, 1))(pixels), name="conditioned_decoder")\n'
+             '    pasted = np.random.default_rng(2024)  # stands in for a table trained elsewhere, pasted into the cell\n'
+             '    table.set_weights([pasted.normal(0.0, 3.0, (NUM_CLASSES, NUM_PIXELS)).astype("float32")])\n'
+             '    return model\n'),
+        ]),
+    ],
 }
