@@ -34,7 +34,7 @@ DENSE_WEIGHTS = 66_592   # dense_design(): (1024 * 32 + 32) + (32 * 1024 + 1024)
 BUDGET = 70_000          # the dense design fits, with no room for a hidden layer on either side
 # The grader trains every design in its own time: few weights can still mean much work (a
 # convolution applied at many positions, an image blown up inside the network). The lesson's
-# design makes about 5.8 million multiplications per image by multiply_adds' count.
+# design makes about 5.8 million multiplications per image by that count.
 LARGEST_OUTPUT = 32 * 32 * 64
 MOST_MULTIPLY_ADDS = 20_000_000
 
@@ -105,42 +105,19 @@ def weights_of(encoder, decoder) -> int:
     return int(encoder.count_params()) + int(decoder.count_params())
 
 
-def _layers_and_sizes(model):
-    """(layer, numbers in its output per image) for every layer of ``model``, inside nested models too."""
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _layers_and_sizes(layer)
-            continue
-        try:
-            shape = tuple(layer.output.shape[1:])
-        except Exception:  # noqa: BLE001 - a layer called twice has no single output: counted as the largest allowed
-            shape = (LARGEST_OUTPUT,)
-        yield layer, shape
-
-
-def multiply_adds(model) -> int:
-    """About how many multiplications ``model`` makes per image: each weight matrix or kernel times the positions
-    it is applied at (an upper bound for a strided Conv2DTranspose)."""
-    total = 0
-    for layer, shape in _layers_and_sizes(model):
-        positions = int(np.prod([d or 1 for d in shape[:-1]])) if len(shape) > 1 else 1
-        total += sum(int(np.prod(w.shape)) for w in layer.weights if len(w.shape) >= 2) * positions
-    return total
-
-
 def expect_within_budget(encoder, decoder) -> None:
     """At most BUDGET weights, and a network the grader can train in its time: outputs and multiplications bounded."""
     count = weights_of(encoder, decoder)
     if count > BUDGET:
         raise NotUsable(f"your encoder and decoder have {count:,} weights together, over the budget of {BUDGET:,}")
+    # Lesson 6's count (public_tests/conditioning.py): every call of a reused layer counts.
+    work = 0
     for model, what in ((encoder, "encoder"), (decoder, "decoder")):
-        for layer, shape in _layers_and_sizes(model):
-            if int(np.prod([d or 1 for d in shape])) > LARGEST_OUTPUT:
-                raise NotUsable(f"your {what}'s layer {layer.name!r} gives {shape} per image, over the "
-                                f"{LARGEST_OUTPUT:,} numbers a layer may give (32 x 32 x 64)")
-    work = multiply_adds(encoder) + multiply_adds(decoder)
+        multiplications, largest = conditioning.work_per_image(model)
+        if largest > LARGEST_OUTPUT:
+            raise NotUsable(f"a layer of your {what} gives {largest:,} numbers per image, over the "
+                            f"{LARGEST_OUTPUT:,} numbers a layer may give (32 x 32 x 64)")
+        work += multiplications
     if work > MOST_MULTIPLY_ADDS:
         raise NotUsable(f"your encoder and decoder make about {work:,} multiplications per image, over the "
                         f"{MOST_MULTIPLY_ADDS:,} the grader's training has time for")
